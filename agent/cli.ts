@@ -1,0 +1,93 @@
+#!/usr/bin/env node
+import { EXIT, parseCommandLine, runCli } from "./cli-support/cli.js";
+import { ConfigError, loadAgentConfig } from "./config/load.js";
+import { startAgent } from "./agent.js";
+import { createLogger } from "./log/logger.js";
+import { agentVersion } from "./version.js";
+
+const HELP = `Usage: basma-agent [--config FILE] [options]
+
+The Basma terminal agent: drives the fingerprint sensors, runs capture sessions,
+queues every record in SQLite and delivers it to the centre over MQTT.
+
+Options:
+  -c, --config FILE   agent configuration (JSON); without it, the defaults, which
+                      work against a local 'basma-sim stack --no-agent'
+      --check-config  validate the configuration, print it with defaults filled in
+                      (--json) or "ok", and exit
+      --json          machine-readable output for --check-config
+  -v, --version       print the version
+  -h, --help          show this help
+
+Environment:
+  BASMA_LOG_LEVEL     overrides logging.level (fatal, error, warn, info, debug, trace)
+
+Exit status: 0 stopped cleanly, 1 runtime failure, 2 bad arguments, 78 invalid configuration.
+`;
+
+async function main(): Promise<number> {
+  const { values } = parseCommandLine(process.argv.slice(2), {
+    config: { type: "string", short: "c" },
+    "check-config": { type: "boolean" },
+    json: { type: "boolean" },
+    version: { type: "boolean", short: "v" },
+    help: { type: "boolean", short: "h" },
+  });
+  if (values.help === true) {
+    process.stdout.write(HELP);
+    return EXIT.ok;
+  }
+  if (values.version === true) {
+    process.stdout.write(`${agentVersion()}\n`);
+    return EXIT.ok;
+  }
+
+  let config;
+  try {
+    config = await loadAgentConfig(values.config);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`basma-agent: ${error.message}\n`);
+    return EXIT.config;
+  }
+  if (values["check-config"] === true) {
+    process.stdout.write(
+      values.json === true
+        ? `${JSON.stringify(config, null, 2)}\n`
+        : `${values.config ?? "defaults"}: ok\n`,
+    );
+    return EXIT.ok;
+  }
+
+  const logger = createLogger({ name: "basma-agent", level: config.logging.level });
+  const agent = startAgent(config, logger);
+
+  let signalled = false;
+  const shutdown = (reason: string): void => {
+    if (signalled) {
+      logger.warn({ reason }, "second stop request; exiting now");
+      process.exit(EXIT.interrupted);
+    }
+    signalled = true;
+    logger.info({ reason }, "stopping");
+    void agent.stop();
+  };
+  process.on("SIGTERM", () => {
+    shutdown("SIGTERM");
+  });
+  process.on("SIGINT", () => {
+    shutdown("SIGINT");
+  });
+  // Started by the simulator's stack: never outlive it.
+  process.on("disconnect", () => {
+    shutdown("parent process gone");
+  });
+  // The parent may have died before that listener existed; its event is lost then.
+  if (process.send !== undefined && !process.connected) shutdown("parent process gone");
+
+  await agent.finished.catch(() => undefined);
+  await agent.stop();
+  return EXIT.ok;
+}
+
+await runCli("basma-agent", main);

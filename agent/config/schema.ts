@@ -1,0 +1,189 @@
+import { z } from "zod";
+import {
+  BUILT_IN_PLANS,
+  FINGER_POSITION_CODES,
+  type FingerPosition,
+} from "../capture/finger-position.js";
+
+/**
+ * The agent's whole configuration. Every object is strict (an unknown key is an
+ * error, so a misspelt option never silently falls back to its default), and the
+ * defaults alone give a working local stack against `basma-sim stack`.
+ */
+
+const nonEmpty = z.string().trim().min(1, "expected a non-empty string");
+const filePath = nonEmpty.describe("file path");
+
+/** R30x modules run at 9600 x N baud. */
+export const R30X_BAUD_RATES = [
+  9600, 19_200, 28_800, 38_400, 48_000, 57_600, 67_200, 76_800, 86_400, 96_000, 105_600, 115_200,
+] as const;
+
+const deviceSchema = z.strictObject({
+  id: nonEmpty
+    .regex(
+      /^[A-Za-z0-9._-]{1,64}$/,
+      "expected 1-64 letters, digits, '.', '_' or '-' (it becomes part of MQTT topics)",
+    )
+    .default("sim-terminal-01"),
+  site: nonEmpty.default("lab"),
+  lane: nonEmpty.default("1"),
+  direction: z.enum(["entry", "exit"]).default("entry"),
+});
+
+const r30xSensorSchema = z.strictObject({
+  id: nonEmpty,
+  kind: z.literal("r30x"),
+  /** A serial device (prefer /dev/serial/by-id/...) or tcp://host:port for a serial-over-TCP bridge. */
+  path: nonEmpty,
+  baud: z.literal(R30X_BAUD_RATES).default(57_600),
+  model: z.enum(["r305", "r307", "r503", "as608", "zfm20"]).default("r307"),
+  /** Module address; FFFFFFFF unless SetAddr changed it. */
+  address: z.int().min(0).max(0xff_ff_ff_ff).default(0xff_ff_ff_ff),
+  password: z.int().min(0).max(0xff_ff_ff_ff).default(0),
+});
+
+const usbId = z.int().min(0).max(0xff_ff);
+const usbSensorSchema = z.strictObject({
+  id: nonEmpty,
+  kind: z.literal("usb"),
+  match: z.strictObject({ vendorId: usbId, productId: usbId, serialNumber: nonEmpty.optional() }),
+  model: z.enum(["uru4000", "uru4000b", "uru4500"]),
+});
+
+const sensorSchema = z.discriminatedUnion("kind", [r30xSensorSchema, usbSensorSchema]);
+
+const gpioLineSchema = z.strictObject({
+  line: z.int().min(0).max(1023),
+  activeLow: z.boolean().default(false),
+});
+
+const gpioSchema = z.strictObject({
+  /** "none" runs without gate hardware (simulation, desk enrolment). */
+  backend: z.enum(["none", "sysfs"]).default("none"),
+  pins: z
+    .strictObject({
+      gateRelay: gpioLineSchema.optional(),
+      doorLock: gpioLineSchema.optional(),
+      ledGreen: gpioLineSchema.optional(),
+      ledRed: gpioLineSchema.optional(),
+      ledAmber: gpioLineSchema.optional(),
+      buzzer: gpioLineSchema.optional(),
+    })
+    .default({}),
+});
+
+const planSchema = z.union([
+  z.enum(
+    Object.keys(BUILT_IN_PLANS) as [
+      keyof typeof BUILT_IN_PLANS,
+      ...(keyof typeof BUILT_IN_PLANS)[],
+    ],
+  ),
+  z.strictObject({
+    name: nonEmpty,
+    fingers: z
+      .array(
+        z
+          .int()
+          .refine(
+            (code): code is FingerPosition =>
+              FINGER_POSITION_CODES.includes(code as FingerPosition),
+            {
+              message: `expected an ISO finger position code (${FINGER_POSITION_CODES.join(", ")})`,
+            },
+          ),
+      )
+      .min(1, "expected at least one finger"),
+  }),
+]);
+
+const captureSchema = z.strictObject({
+  plan: planSchema.default("kiosk-two-index"),
+  /** Minimum quality score (0-100) that accepts an attempt without retrying. */
+  qualityThreshold: z.number().min(0).max(100).default(40),
+  attemptsPerFinger: z.int().min(1).max(10).default(3),
+  timeouts: z
+    .strictObject({
+      /** How long to wait for a finger to be placed before giving up on it. */
+      placementMs: z.int().min(500).max(300_000).default(15_000),
+      /** One image capture, command to pixels in memory. */
+      captureMs: z.int().min(100).max(60_000).default(15_000),
+      /** The whole traveller (the field budget is about 120 s). */
+      sessionMs: z.int().min(1_000).max(900_000).default(120_000),
+    })
+    .prefault({}),
+});
+
+const queueSchema = z.strictObject({
+  /** Relative paths are resolved from the working directory (systemd: /var/lib/basma). */
+  path: filePath.default(".basma/queue.sqlite"),
+  maxRecords: z.int().min(1).default(100_000),
+  maxBytes: z
+    .int()
+    .min(1_048_576)
+    .default(4 * 1024 ** 3),
+  /** Free disk space the queue must always leave. */
+  reserveFreeBytes: z
+    .int()
+    .min(0)
+    .default(512 * 1024 ** 2),
+});
+
+const mqttSchema = z.strictObject({
+  url: z
+    .url({
+      protocol: /^(mqtts?|wss?)$/,
+      error: "expected an mqtt://, mqtts://, ws:// or wss:// URL",
+    })
+    .default("mqtt://127.0.0.1:1883"),
+  /** Defaults to "basma-<device.id>". */
+  clientId: nonEmpty.max(128).optional(),
+  topicPrefix: nonEmpty
+    .regex(/^[^#+]+$/, "expected a topic prefix without '#' or '+'")
+    .default("basma"),
+  tls: z.strictObject({ ca: filePath, cert: filePath, key: filePath }).optional(),
+  /** 4 is MQTT 3.1.1 (what the embedded simulator broker speaks), 5 is MQTT 5. */
+  protocolVersion: z.literal([4, 5]).default(4),
+  keepaliveSeconds: z.int().min(5).max(3_600).default(30),
+  /** Records published and not yet acknowledged by the centre, at most. */
+  inFlightWindow: z.int().min(1).max(1_000).default(16),
+});
+
+const loggingSchema = z.strictObject({
+  level: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]).default("info"),
+});
+
+export const agentConfigSchema = z.strictObject({
+  device: deviceSchema.prefault({}),
+  sensors: z
+    .array(sensorSchema)
+    .min(1, "expected at least one sensor")
+    .refine(
+      (sensors) => new Set(sensors.map((s) => s.id)).size === sensors.length,
+      "expected unique sensor ids",
+    )
+    .default([
+      {
+        id: "sensor-1",
+        kind: "r30x",
+        path: "tcp://127.0.0.1:5300",
+        baud: 57_600,
+        model: "r307",
+        address: 0xff_ff_ff_ff,
+        password: 0,
+      },
+    ]),
+  gpio: gpioSchema.prefault({}),
+  capture: captureSchema.prefault({}),
+  queue: queueSchema.prefault({}),
+  mqtt: mqttSchema.prefault({}),
+  logging: loggingSchema.prefault({}),
+});
+
+/** What a config file may contain (every key optional where it has a default). */
+export type AgentConfigInput = z.input<typeof agentConfigSchema>;
+/** The configuration as the agent runs it, defaults filled in. */
+export type AgentConfig = z.output<typeof agentConfigSchema>;
+export type SensorConfig = AgentConfig["sensors"][number];
+export type R30xSensorConfig = Extract<SensorConfig, { kind: "r30x" }>;

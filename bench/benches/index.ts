@@ -1,0 +1,6 @@
+import type { Benchmark } from "../benchmark.js";
+import { pipelineBenchmarks } from "./pipeline.js";
+import { qualityBenchmarks } from "./quality.js";
+
+/** Every benchmark `npm run bench` knows; each layer adds its own file here. */
+export const benchmarks: readonly Benchmark[] = [...qualityBenchmarks, ...pipelineBenchmarks];

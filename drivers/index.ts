@@ -1,0 +1,14 @@
+export {
+  SensorError,
+  isSensorError,
+  type CapturedImage,
+  type FingerprintSensor,
+  type GreyImage,
+  type SensorDescription,
+  type SensorErrorKind,
+  type WaitOptions,
+} from "./sensor.js";
+export { createSensor, type CreateSensorOptions } from "./create-sensor.js";
+export type { DriverLogger } from "./r30x/command-channel.js";
+export type { ByteLink, OpenByteLink } from "./link/byte-link.js";
+export { openByteLink } from "./link/open-byte-link.js";

@@ -1,0 +1,8 @@
+import { SensorError } from "../sensor.js";
+
+/** The error to reject with when `signal` fired: its reason if that is already a SensorError. */
+export function abortError(signal: AbortSignal, what: string): SensorError {
+  const reason: unknown = signal.reason;
+  if (reason instanceof SensorError) return reason;
+  return new SensorError("aborted", `${what} aborted`, undefined, { cause: reason });
+}

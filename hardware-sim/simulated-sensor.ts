@@ -1,0 +1,43 @@
+import type { R30xModel } from "../drivers/r30x/models.js";
+import { SimulatedR30xModule } from "./r30x/simulated-module.js";
+import { startTcpSerialServer } from "./r30x/tcp-serial-server.js";
+import type { FingerPlaten } from "./travellers.js";
+
+export interface SimulatedSensor {
+  /** The agent's sensor path: tcp://127.0.0.1:PORT. */
+  readonly url: string;
+  readonly port: number;
+  readonly model: R30xModel;
+  /** Where simulated travellers put their fingers. */
+  readonly platen: FingerPlaten;
+  close(): Promise<void>;
+}
+
+/** A simulated R30x module reachable over TCP, as a serial-over-TCP bridge would expose a real one. */
+export async function startSimulatedSensor(options: {
+  port: number;
+  model: R30xModel;
+  host?: string;
+}): Promise<SimulatedSensor> {
+  const module = new SimulatedR30xModule({ model: options.model });
+  const server = await startTcpSerialServer(module, {
+    port: options.port,
+    host: options.host ?? "127.0.0.1",
+  });
+  return {
+    url: server.url,
+    port: server.port,
+    model: options.model,
+    platen: {
+      imageWidth: module.profile.imageWidth,
+      imageHeight: module.profile.imageHeight,
+      placeFinger: (image) => {
+        module.placeFinger(image);
+      },
+      liftFinger: () => {
+        module.liftFinger();
+      },
+    },
+    close: () => server.close(),
+  };
+}

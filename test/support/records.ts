@@ -1,0 +1,27 @@
+import { uuidv7 } from "uuidv7";
+import type { CaptureRecord } from "../../agent/records/capture-record.js";
+
+/** A record shaped like the capture loop's, with a distinctive pixel pattern per seed. */
+export function makeRecord(seed = 1, size = { width: 64, height: 48 }): CaptureRecord {
+  const pixels = new Uint8Array(size.width * size.height);
+  for (let i = 0; i < pixels.length; i++) pixels[i] = (i * 7 + seed * 13) & 0xff;
+  const now = new Date().toISOString();
+  return {
+    id: uuidv7(),
+    device: { id: "test-terminal", site: "lab", lane: "1", direction: "entry" },
+    plan: "verify-right-index",
+    startedAt: now,
+    finishedAt: now,
+    outcome: "complete",
+    fingers: [
+      {
+        position: 2,
+        outcome: "captured",
+        sensorId: "sensor-1",
+        attempts: 1,
+        image: { ...size, resolutionPpi: 500, pixels },
+        quality: { score: 61, measure: "test", measures: { foregroundRatio: 0.6 } },
+      },
+    ],
+  };
+}

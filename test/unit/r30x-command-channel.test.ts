@@ -1,0 +1,162 @@
+import { describe, expect, it } from "vitest";
+import type { ByteLink } from "../../drivers/link/byte-link.js";
+import { createMemoryLinkPair } from "../../drivers/link/memory-link.js";
+import { CommandChannel } from "../../drivers/r30x/command-channel.js";
+import { Instruction, Pid } from "../../drivers/r30x/constants.js";
+import { encodeFrame } from "../../drivers/r30x/frame.js";
+import { FrameParser } from "../../drivers/r30x/parser.js";
+import { isSensorError } from "../../drivers/sensor.js";
+
+const ADDRESS = 0xff_ff_ff_ff;
+
+function ack(confirmation: number, ...parameters: number[]): Uint8Array {
+  return encodeFrame({
+    address: ADDRESS,
+    pid: Pid.Acknowledge,
+    payload: Uint8Array.of(confirmation, ...parameters),
+  });
+}
+
+/** A scripted device: `answer` decides the bytes sent back for each instruction. */
+function scripted(answer: (instruction: number) => Uint8Array[] | undefined): {
+  channel: CommandChannel;
+  device: ByteLink;
+} {
+  const { host, device } = createMemoryLinkPair();
+  const parser = new FrameParser({
+    onFrame: (frame) => {
+      for (const bytes of answer(frame.payload[0] ?? -1) ?? []) void device.write(bytes);
+    },
+  });
+  device.onData((chunk) => {
+    parser.push(chunk);
+  });
+  return { channel: new CommandChannel(host, { address: ADDRESS, label: "test" }), device };
+}
+
+describe("CommandChannel", () => {
+  it("runs queued commands one at a time, each with its own reply", async () => {
+    const { channel } = scripted((instruction) => [ack(0x00, instruction)]);
+    const replies = await Promise.all(
+      [Instruction.GenImg, Instruction.ReadSysPara, Instruction.HandShake].map((instruction) =>
+        channel.execute({ instruction, timeoutMs: 500 }),
+      ),
+    );
+    expect(replies.map((r) => r.parameters[0])).toEqual([
+      Instruction.GenImg,
+      Instruction.ReadSysPara,
+      Instruction.HandShake,
+    ]);
+  });
+
+  it("collects data packets after an Ok acknowledge", async () => {
+    const data = (pid: Pid, ...bytes: number[]): Uint8Array =>
+      encodeFrame({ address: ADDRESS, pid, payload: Uint8Array.of(...bytes) });
+    const { channel } = scripted(() => [
+      ack(0x00),
+      data(Pid.Data, 1, 2),
+      data(Pid.Data, 3),
+      data(Pid.EndData, 4),
+    ]);
+    const reply = await channel.execute({
+      instruction: Instruction.UpImage,
+      dataLimit: 4,
+      timeoutMs: 500,
+    });
+    expect([...reply.data]).toEqual([1, 2, 3, 4]);
+    const tooMuch = await channel
+      .execute({ instruction: Instruction.UpImage, dataLimit: 3, timeoutMs: 500 })
+      .catch((e: unknown) => e);
+    expect(isSensorError(tooMuch, "protocol")).toBe(true);
+  });
+
+  it("does not collect data after a failure code", async () => {
+    const { channel } = scripted(() => [ack(0x15)]);
+    const reply = await channel.execute({
+      instruction: Instruction.UpImage,
+      dataLimit: 100,
+      timeoutMs: 500,
+    });
+    expect(reply.confirmation).toBe(0x15);
+    expect(reply.data.length).toBe(0);
+  });
+
+  it("times out a command that gets no reply and goes on with the next", async () => {
+    const { channel } = scripted((instruction) =>
+      instruction === Instruction.GenImg ? undefined : [ack(0x00)],
+    );
+    const error = await channel
+      .execute({ instruction: Instruction.GenImg, timeoutMs: 50 })
+      .catch((e: unknown) => e);
+    expect(isSensorError(error, "timeout")).toBe(true);
+    expect((error as Error).message).toBe("test: GenImg: no reply within 50 ms");
+    await expect(
+      channel.execute({ instruction: Instruction.HandShake, timeoutMs: 500 }),
+    ).resolves.toMatchObject({ confirmation: 0 });
+  });
+
+  it("never hands an aborted command's late reply to the next command", async () => {
+    let genImgReplies = 0;
+    const { host, device } = createMemoryLinkPair();
+    const channel = new CommandChannel(host, { address: ADDRESS, label: "test" });
+    const parser = new FrameParser({
+      onFrame: (frame) => {
+        const instruction = frame.payload[0];
+        // GenImg answers late with a distinctive parameter byte; HandShake at once.
+        if (instruction === Instruction.GenImg) {
+          setTimeout(() => {
+            genImgReplies++;
+            void device.write(ack(0x00, 0xaa));
+          }, 40);
+        } else void device.write(ack(0x00, 0xbb));
+      },
+    });
+    device.onData((chunk) => {
+      parser.push(chunk);
+    });
+    const controller = new AbortController();
+    const aborted = channel.execute({
+      instruction: Instruction.GenImg,
+      timeoutMs: 1_000,
+      signal: controller.signal,
+    });
+    setTimeout(() => {
+      controller.abort();
+    }, 5);
+    expect(isSensorError(await aborted.catch((e: unknown) => e), "aborted")).toBe(true);
+    const next = await channel.execute({ instruction: Instruction.HandShake, timeoutMs: 1_000 });
+    expect(genImgReplies).toBe(1);
+    expect(next.parameters[0]).toBe(0xbb);
+  });
+
+  it("drops a queued command whose signal fires before it is sent", async () => {
+    const { channel } = scripted(() => [ack(0x00)]);
+    const controller = new AbortController();
+    const first = channel.execute({ instruction: Instruction.GenImg, timeoutMs: 500 });
+    const second = channel.execute({
+      instruction: Instruction.HandShake,
+      timeoutMs: 500,
+      signal: controller.signal,
+    });
+    controller.abort();
+    expect(isSensorError(await second.catch((e: unknown) => e), "aborted")).toBe(true);
+    await expect(first).resolves.toMatchObject({ confirmation: 0 });
+  });
+
+  it("fails everything with 'disconnected' when the link closes", async () => {
+    const { channel, device } = scripted(() => undefined);
+    const pending = channel
+      .execute({ instruction: Instruction.GenImg, timeoutMs: 5_000 })
+      .catch((e: unknown) => e);
+    const queued = channel
+      .execute({ instruction: Instruction.GenImg, timeoutMs: 5_000 })
+      .catch((e: unknown) => e);
+    await device.close();
+    expect(isSensorError(await pending, "disconnected")).toBe(true);
+    expect(isSensorError(await queued, "disconnected")).toBe(true);
+    const later = await channel
+      .execute({ instruction: Instruction.GenImg, timeoutMs: 50 })
+      .catch((e: unknown) => e);
+    expect(isSensorError(later, "disconnected")).toBe(true);
+  });
+});
