@@ -1,6 +1,11 @@
 import type { Benchmark } from "../benchmark.js";
 import { pipelineBenchmarks } from "./pipeline.js";
 import { qualityBenchmarks } from "./quality.js";
+import { r30xBenchmarks } from "./r30x.js";
 
 /** Every benchmark `npm run bench` knows; each layer adds its own file here. */
-export const benchmarks: readonly Benchmark[] = [...qualityBenchmarks, ...pipelineBenchmarks];
+export const benchmarks: readonly Benchmark[] = [
+  ...r30xBenchmarks,
+  ...qualityBenchmarks,
+  ...pipelineBenchmarks,
+];

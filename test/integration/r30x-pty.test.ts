@@ -36,6 +36,20 @@ describe.skipIf(!socatInstalled)("R30x driver over a pseudo-terminal (serialport
   let socatExit: Promise<unknown> = Promise.resolve();
   let ttyPath = "";
 
+  const ptySensor = (id: string): R30xSensor =>
+    new R30xSensor(
+      {
+        id,
+        kind: "r30x",
+        path: ttyPath,
+        baud: 57_600,
+        model: "r307",
+        address: 0xff_ff_ff_ff,
+        password: 0,
+      },
+      { pollIntervalMs: 20 },
+    );
+
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "basma-r30x-"));
     ttyPath = join(dir, "ttyR30X");
@@ -62,18 +76,7 @@ describe.skipIf(!socatInstalled)("R30x driver over a pseudo-terminal (serialport
   });
 
   it("opens the module and captures the placed image through serialport", async () => {
-    const sensor = new R30xSensor(
-      {
-        id: "pty-1",
-        kind: "r30x",
-        path: ttyPath,
-        baud: 57_600,
-        model: "r307",
-        address: 0xff_ff_ff_ff,
-        password: 0,
-      },
-      { pollIntervalMs: 20 },
-    );
+    const sensor = ptySensor("pty-1");
     try {
       const description = await sensor.open();
       expect(description.identity).toMatchObject({
@@ -101,18 +104,7 @@ describe.skipIf(!socatInstalled)("R30x driver over a pseudo-terminal (serialport
   });
 
   it("reopens the port after a close", async () => {
-    const sensor = new R30xSensor(
-      {
-        id: "pty-2",
-        kind: "r30x",
-        path: ttyPath,
-        baud: 57_600,
-        model: "r307",
-        address: 0xff_ff_ff_ff,
-        password: 0,
-      },
-      { pollIntervalMs: 20 },
-    );
+    const sensor = ptySensor("pty-2");
     for (let round = 0; round < 2; round++) {
       await expect(sensor.open()).resolves.toMatchObject({ id: "pty-2" });
       await sensor.close();
@@ -121,18 +113,7 @@ describe.skipIf(!socatInstalled)("R30x driver over a pseudo-terminal (serialport
 
   // Last: it ends the pseudo-terminal.
   it("reports 'disconnected' once the line has gone away", async () => {
-    const sensor = new R30xSensor(
-      {
-        id: "pty-3",
-        kind: "r30x",
-        path: ttyPath,
-        baud: 57_600,
-        model: "r307",
-        address: 0xff_ff_ff_ff,
-        password: 0,
-      },
-      { pollIntervalMs: 20 },
-    );
+    const sensor = ptySensor("pty-3");
     await sensor.open();
     socat?.kill("SIGTERM");
     await socatExit;
