@@ -1,4 +1,4 @@
-import { Decoder, Encoder } from "cbor-x";
+import { decode, encode } from "cborg";
 import { z } from "zod";
 import { FINGER_POSITION_CODES, type FingerPosition } from "../capture/finger-position.js";
 import type { CaptureRecord } from "./capture-record.js";
@@ -6,18 +6,21 @@ import type { CaptureRecord } from "./capture-record.js";
 /**
  * Records travel and rest as CBOR (RFC 8949): images stay raw byte strings instead
  * of growing by a third as base64 would, and any CBOR library at the centre reads
- * them. Plain maps (no cbor-x record extension) keep it interoperable.
+ * them. cborg is pure JavaScript and strict about what it decodes, which matters
+ * for bytes that arrive from the network.
  */
-const encoder = new Encoder({ useRecords: false, tagUint8Array: false });
-const decoder = new Decoder({ useRecords: false, mapsAsObjects: true });
-
 export function encodeCbor(value: unknown): Uint8Array {
-  return encoder.encode(value);
+  return encode(value, { ignoreUndefinedProperties: true });
 }
 
-/** Throws on bytes that are not one well-formed CBOR item. */
+/** Throws on bytes that are not exactly one well-formed CBOR item. */
 export function decodeCbor(bytes: Uint8Array): unknown {
-  return decoder.decode(bytes);
+  return decode(bytes, {
+    rejectDuplicateMapKeys: true,
+    allowUndefined: false,
+    allowInfinity: false,
+    allowNaN: false,
+  });
 }
 
 const isoTime = z.iso.datetime({ offset: true });
