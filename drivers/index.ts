@@ -4,6 +4,8 @@ export {
   type CapturedImage,
   type FingerprintSensor,
   type GreyImage,
+  type IndicatorColour,
+  type IndicatorState,
   type SensorDescription,
   type SensorErrorKind,
   type WaitOptions,

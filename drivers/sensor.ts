@@ -34,6 +34,19 @@ export interface SensorDescription {
   };
 }
 
+/** The colours of the R503 aura ring; other indicators map them to what they have. */
+export type IndicatorColour = "red" | "blue" | "purple" | "green" | "yellow" | "cyan" | "white";
+
+/** A light on the sensor itself, used to guide the traveller where their finger is. */
+export type IndicatorState =
+  | { readonly pattern: "off" }
+  | {
+      readonly pattern: "steady" | "breathing" | "flashing" | "fade-in" | "fade-out";
+      readonly colour: IndicatorColour;
+      /** Breathing and flashing: how many cycles; 0 repeats until the next state. */
+      readonly cycles?: number;
+    };
+
 export interface WaitOptions {
   readonly signal?: AbortSignal;
   /** Give up with a SensorError of kind "timeout" after this long. */
@@ -52,6 +65,11 @@ export interface FingerprintSensor {
   captureImage(signal?: AbortSignal): Promise<CapturedImage>;
   /** Resolves once the sensor is clear, so one placement is never taken twice. */
   waitForFingerRemoved(options: WaitOptions): Promise<void>;
+  /**
+   * Sets the sensor's own light. Sensors whose description says capabilities.indicator
+   * is false reject with kind "unsupported".
+   */
+  setIndicator(state: IndicatorState, signal?: AbortSignal): Promise<void>;
   /** Releases the device; safe to call more than once. */
   close(): Promise<void>;
 }

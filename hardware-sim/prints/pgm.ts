@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { packageRoot } from "../../agent/package-root.js";
 import type { GreyImage } from "../../drivers/sensor.js";
 
 const WHITESPACE = new Set([0x20, 0x09, 0x0a, 0x0b, 0x0c, 0x0d]);
@@ -56,9 +57,9 @@ export function readPgm(path: string, resolutionPpi = 500): GreyImage {
 }
 
 /**
- * NIST's NFIQ 2 example images, kept beside the checkout in ../shared; resolved from the
- * working directory because tests run from source and benchmarks from dist/.
+ * NIST's NFIQ 2 example images, kept in ../shared beside the checkout (whatever the
+ * working directory, and from source or dist/ alike).
  */
 export function nistReferenceImagePath(name: string): string {
-  return resolve(process.cwd(), "..", "shared", "reference", "nfiq2-sfinge", name);
+  return resolve(packageRoot().dir, "..", "shared", "reference", "nfiq2-sfinge", name);
 }
