@@ -6,6 +6,7 @@ import {
   SensorError,
   type CapturedImage,
   type FingerprintSensor,
+  type IndicatorState,
   type SensorDescription,
   type WaitOptions,
 } from "../sensor.js";
@@ -136,6 +137,12 @@ export class R30xSensor implements FingerprintSensor {
     const session = this.#require();
     session.buffered = undefined;
     await this.#pollUntil(session, "no-finger", options, "waiting for the finger to be removed");
+  }
+
+  setIndicator(_state: IndicatorState, _signal?: AbortSignal): Promise<void> {
+    return Promise.reject(
+      new SensorError("unsupported", `sensor ${this.id}: indicator control is not implemented yet`),
+    );
   }
 
   async close(): Promise<void> {
