@@ -14,3 +14,10 @@ export { createSensor, type CreateSensorOptions } from "./create-sensor.js";
 export type { DriverLogger } from "./r30x/command-channel.js";
 export type { ByteLink, OpenByteLink } from "./link/byte-link.js";
 export { openByteLink } from "./link/open-byte-link.js";
+export { isAborted } from "./link/abort.js";
+export {
+  SupervisedSensor,
+  type SensorStatus,
+  type SupervisorLogger,
+  type SupervisorOptions,
+} from "./supervised-sensor.js";

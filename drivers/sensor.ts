@@ -75,8 +75,10 @@ export interface FingerprintSensor {
 }
 
 export type SensorErrorKind =
-  /** No answer in time, or the wait for a finger ran out. */
+  /** A wait ran out: no finger placed, or none lifted, in the time given. */
   | "timeout"
+  /** The device did not answer a command in time: hung, unplugged, or at another baud rate. */
+  | "no-reply"
   /** The line or device went away (unplugged, port closed). */
   | "disconnected"
   /** The bytes made no sense (bad frame, unexpected reply). */

@@ -26,6 +26,7 @@ Commands:
   stack     the whole local stack: embedded MQTT broker, reference centre, simulated
             R30x sensor with travellers, and the agent (unless --no-agent)
   sensor    only the simulated R30x sensor, on TCP, with travellers
+  serial    a simulated R30x module on a pseudo-terminal (socat), with line timing and faults
   central   only the reference centre, against a running broker
   broker    only the embedded MQTT broker
 
@@ -235,6 +236,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   sensor: sensorCommand,
   central: centralCommand,
   broker: brokerCommand,
+  serial: async (args) => (await import("./serial-command.js")).serialCommand(args),
 };
 
 await runCli("basma-sim", async () => {

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { isSensorError, type FingerprintSensor } from "../../drivers/index.js";
+import { isAborted, isSensorError, type FingerprintSensor } from "../../drivers/index.js";
 import type { AgentConfig } from "../config/schema.js";
 import type { Logger } from "../log/logger.js";
 import type { Outbox } from "../queue/outbox.js";
@@ -8,6 +8,7 @@ import { resolvePlan } from "./capture-plan.js";
 import { runCaptureSession } from "./capture-session.js";
 
 export interface CaptureLoopOptions {
+  /** Supervised: open() waits through unplugs and hangs, reopening with backoff. */
   readonly sensor: FingerprintSensor;
   readonly config: AgentConfig;
   readonly outbox: Outbox;
@@ -19,26 +20,24 @@ export interface CaptureLoopOptions {
 
 /** How long one idle wait for a traveller lasts before the loop checks in again. */
 const IDLE_WAIT_MS = 30_000;
-const REOPEN_BACKOFF_MS = { first: 500, max: 30_000 } as const;
+/** After a failure, so a device that fails at once every time cannot spin the loop. */
+const PAUSE_AFTER_FAILURE_MS = 1_000;
 
 /**
  * The terminal's main loop: wait for a traveller's finger, run a capture session,
- * queue the record durably, repeat. A sensor that fails is closed and reopened with
- * backoff; the loop itself only ends when the signal aborts.
+ * queue the record durably, repeat. It only ends when the signal aborts.
  */
 export async function runCaptureLoop(options: CaptureLoopOptions): Promise<void> {
   const { sensor, config, signal } = options;
   const logger = options.logger.child({ component: "capture", sensorId: sensor.id });
   const plan = resolvePlan(config.capture.plan);
-  let open = false;
-  let backoffMs: number = REOPEN_BACKOFF_MS.first;
+  let announced = false;
 
   while (!isAborted(signal)) {
     try {
-      if (!open) {
-        const description = await sensor.open(signal);
-        open = true;
-        backoffMs = REOPEN_BACKOFF_MS.first;
+      const description = await sensor.open(signal);
+      if (!announced) {
+        announced = true;
         logger.info(
           {
             model: description.model,
@@ -59,23 +58,13 @@ export async function runCaptureLoop(options: CaptureLoopOptions): Promise<void>
         new Date(),
       );
       await queueDurably(record, options, logger);
-      if (record.outcome === "device-fault") throw new Error("sensor failed mid-session");
     } catch (error) {
       if (isAborted(signal)) break;
-      if (open) logger.warn({ err: error }, "sensor failed; reopening");
-      else logger.warn({ err: error, retryInMs: backoffMs }, "sensor unavailable");
-      await sensor.close();
-      open = false;
-      await sleep(backoffMs, undefined, { signal }).catch(() => undefined);
-      backoffMs = Math.min(backoffMs * 2, REOPEN_BACKOFF_MS.max);
+      logger.warn({ err: error }, "capture interrupted by a sensor failure");
+      await sleep(PAUSE_AFTER_FAILURE_MS, undefined, { signal }).catch(() => undefined);
     }
   }
   await sensor.close();
-}
-
-/** Read through a call: TypeScript would otherwise narrow `aborted` across awaits. */
-function isAborted(signal: AbortSignal): boolean {
-  return signal.aborted;
 }
 
 /**

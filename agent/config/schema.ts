@@ -31,7 +31,7 @@ const deviceSchema = z.strictObject({
   direction: z.enum(["entry", "exit"]).default("entry"),
 });
 
-const r30xSensorSchema = z.strictObject({
+export const r30xSensorSchema = z.strictObject({
   id: nonEmpty,
   kind: z.literal("r30x"),
   /** A serial device (prefer /dev/serial/by-id/...) or tcp://host:port for a serial-over-TCP bridge. */
@@ -41,6 +41,12 @@ const r30xSensorSchema = z.strictObject({
   /** Module address; FFFFFFFF unless SetAddr changed it. */
   address: z.int().min(0).max(0xff_ff_ff_ff).default(0xff_ff_ff_ff),
   password: z.int().min(0).max(0xff_ff_ff_ff).default(0),
+  /**
+   * After opening, raise baud rate and packet size to the fastest the module and the
+   * cable carry reliably (verified, with fallback). Off by default: the module keeps
+   * the new rate in flash, so a terminal should opt in deliberately.
+   */
+  tuneLink: z.boolean().default(false),
 });
 
 const usbId = z.int().min(0).max(0xff_ff);
@@ -163,17 +169,8 @@ export const agentConfigSchema = z.strictObject({
       (sensors) => new Set(sensors.map((s) => s.id)).size === sensors.length,
       "expected unique sensor ids",
     )
-    .default([
-      {
-        id: "sensor-1",
-        kind: "r30x",
-        path: "tcp://127.0.0.1:5300",
-        baud: 57_600,
-        model: "r307",
-        address: 0xff_ff_ff_ff,
-        password: 0,
-      },
-    ]),
+    // Parsed like a file's own list, so the default sensor gets every per-sensor default.
+    .prefault([{ id: "sensor-1", kind: "r30x", path: "tcp://127.0.0.1:5300" }]),
   gpio: gpioSchema.prefault({}),
   capture: captureSchema.prefault({}),
   queue: queueSchema.prefault({}),
@@ -186,4 +183,11 @@ export type AgentConfigInput = z.input<typeof agentConfigSchema>;
 /** The configuration as the agent runs it, defaults filled in. */
 export type AgentConfig = z.output<typeof agentConfigSchema>;
 export type SensorConfig = AgentConfig["sensors"][number];
-export type R30xSensorConfig = Extract<SensorConfig, { kind: "r30x" }>;
+export type R30xSensorConfig = z.output<typeof r30xSensorSchema>;
+
+/** One R30x sensor's settings with its defaults filled in (tests, benchmarks, tools). */
+export function r30xSensorConfig(
+  input: Omit<z.input<typeof r30xSensorSchema>, "kind">,
+): R30xSensorConfig {
+  return r30xSensorSchema.parse({ ...input, kind: "r30x" });
+}

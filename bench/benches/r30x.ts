@@ -1,4 +1,5 @@
 import { createMemoryLinkPair } from "../../drivers/link/memory-link.js";
+import { r30xSensorConfig } from "../../agent/config/schema.js";
 import { Pid } from "../../drivers/r30x/constants.js";
 import { encodeFrame } from "../../drivers/r30x/frame.js";
 import { packImage, unpackImage } from "../../drivers/r30x/image.js";
@@ -67,18 +68,9 @@ const capture: Benchmark = {
     module.placeFinger(syntheticImage(WIDTH, HEIGHT));
     const { host, device } = createMemoryLinkPair();
     attachModuleToLink(module, device);
-    const sensor = new R30xSensor(
-      {
-        id: "bench",
-        kind: "r30x",
-        path: "memory://bench",
-        baud: 57_600,
-        model: "r307",
-        address: 0xff_ff_ff_ff,
-        password: 0,
-      },
-      { openLink: () => Promise.resolve(host) },
-    );
+    const sensor = new R30xSensor(r30xSensorConfig({ id: "bench", path: "memory://bench" }), {
+      openLink: () => Promise.resolve(host),
+    });
     await sensor.open();
     try {
       const timing = await timeOperation(() => sensor.captureImage(), { iterations: 50 });

@@ -6,3 +6,11 @@ export function abortError(signal: AbortSignal, what: string): SensorError {
   if (reason instanceof SensorError) return reason;
   return new SensorError("aborted", `${what} aborted`, undefined, { cause: reason });
 }
+
+/**
+ * Reads `aborted` through a call: after an await TypeScript still narrows the property
+ * to what it was before, though the signal may have fired meanwhile.
+ */
+export function isAborted(signal: AbortSignal): boolean {
+  return signal.aborted;
+}

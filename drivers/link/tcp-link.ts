@@ -124,7 +124,7 @@ export async function openTcpLink(path: string, signal?: AbortSignal): Promise<B
     const timer = setTimeout(() => {
       fail(
         new SensorError(
-          "timeout",
+          "no-reply",
           `cannot connect to ${path}: no answer within ${CONNECT_TIMEOUT_MS} ms`,
         ),
       );

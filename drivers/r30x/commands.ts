@@ -1,96 +1,43 @@
-import { SensorError } from "../sensor.js";
-import type { CommandChannel, CommandReply } from "./command-channel.js";
-import { Confirmation, deviceError, Instruction } from "./constants.js";
-import { CHECKSUM_LENGTH, HEADER_LENGTH, MIN_FRAME_LENGTH, uint32Bytes } from "./frame.js";
-import { decodeSystemParameters, type SystemParameters } from "./system-parameters.js";
+import { R503Commands } from "./commands-r503.js";
 
-export interface CommandOptions {
-  readonly signal?: AbortSignal | undefined;
-  /** Defaults to DEFAULT_COMMAND_TIMEOUT_MS. */
-  readonly timeoutMs?: number | undefined;
-}
-
-/** Covers the slowest datasheet capture time (ZFM, < 1 s) with room for the line. */
-export const DEFAULT_COMMAND_TIMEOUT_MS = 2_000;
-
-/** 8N1: ten bits on the wire per byte. */
-const BITS_PER_BYTE = 10;
+export type { AuraSetting } from "./aura.js";
+export type { CaptureResult, FeatureResult } from "./commands-capture.js";
+export {
+  DEFAULT_COMMAND_TIMEOUT_MS,
+  RETRANSMISSIONS,
+  transferTimeoutMs,
+  type CharBuffer,
+  type CommandOptions,
+  type R30xCommandsOptions,
+} from "./commands-core.js";
+export {
+  CLASSIC_TEMPLATE_BYTES,
+  type MatchResult,
+  type MergeResult,
+  type PageRange,
+  type SearchResult,
+} from "./commands-library.js";
+export type { CaptureExResult, SensorHealth } from "./commands-r503.js";
+export type {
+  IndexPage,
+  PacketSize,
+  SecurityLevel,
+  SystemParameterSetting,
+} from "./commands-system.js";
+export type { ProductInfo } from "./product-info.js";
 
 /**
- * How long a transfer of `dataBytes` in packets of `packetSize` may take at `baud`:
- * twice the line time plus the ordinary command allowance, so a module that is
- * slow to start sending is not cut off.
+ * The whole R30x instruction set, one method per instruction, each resolving with
+ * a typed result.
+ *
+ * Outcomes that describe the finger or the library rather than the module are
+ * values, not errors: no finger, a poor or messy image, no match, not found, two
+ * prints that will not merge, a faulty-sensor verdict. At a gate they are the
+ * ordinary flow (poll again, ask for another placement, report "not enrolled") and
+ * the caller branches on them; making them exceptions would put normal control
+ * flow through catch blocks and blur them with real failures. Every other
+ * confirmation code is a "device" SensorError carrying the code, and a reply that
+ * makes no sense is a "protocol" one. Arguments outside what the wire can carry
+ * are a RangeError before anything is sent.
  */
-export function transferTimeoutMs(dataBytes: number, packetSize: number, baud: number): number {
-  const packets = Math.ceil(dataBytes / packetSize);
-  const wireBytes = MIN_FRAME_LENGTH + dataBytes + packets * (HEADER_LENGTH + CHECKSUM_LENGTH);
-  const lineMs = (wireBytes * BITS_PER_BYTE * 1000) / baud;
-  return Math.ceil(2 * lineMs) + DEFAULT_COMMAND_TIMEOUT_MS;
-}
-
-/** The outcome of GenImg that is not a failure. */
-export type CaptureResult = "captured" | "no-finger";
-
-/** The typed instructions; each resolves on Ok and throws a "device" SensorError otherwise. */
-export class R30xCommands {
-  constructor(private readonly channel: CommandChannel) {}
-
-  async verifyPassword(password: number, options: CommandOptions = {}): Promise<void> {
-    await this.#expectOk(Instruction.VfyPwd, uint32Bytes(password), options);
-  }
-
-  async readSystemParameters(options: CommandOptions = {}): Promise<SystemParameters> {
-    const reply = await this.#expectOk(Instruction.ReadSysPara, undefined, options);
-    return decodeSystemParameters(reply.parameters);
-  }
-
-  /** Captures into the module's image buffer; "no-finger" when the sensor is clear. */
-  async genImg(options: CommandOptions = {}): Promise<CaptureResult> {
-    const reply = await this.#send(Instruction.GenImg, undefined, options);
-    if (reply.confirmation === Confirmation.Ok) return "captured";
-    if (reply.confirmation === Confirmation.NoFinger) return "no-finger";
-    throw deviceError(Instruction.GenImg, reply.confirmation);
-  }
-
-  /** The image buffer, exactly `byteCount` bytes of packed pixels. */
-  async upImage(byteCount: number, options: CommandOptions = {}): Promise<Uint8Array> {
-    const reply = await this.#expectOk(Instruction.UpImage, undefined, options, byteCount);
-    if (reply.data.length !== byteCount) {
-      throw new SensorError(
-        "protocol",
-        `UpImage sent ${reply.data.length} bytes, expected ${byteCount}`,
-      );
-    }
-    return reply.data;
-  }
-
-  async handshake(options: CommandOptions = {}): Promise<void> {
-    await this.#expectOk(Instruction.HandShake, undefined, options);
-  }
-
-  #send(
-    instruction: number,
-    args: Uint8Array | undefined,
-    options: CommandOptions,
-    dataLimit?: number,
-  ): Promise<CommandReply> {
-    return this.channel.execute({
-      instruction,
-      args,
-      dataLimit,
-      signal: options.signal,
-      timeoutMs: options.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
-    });
-  }
-
-  async #expectOk(
-    instruction: number,
-    args: Uint8Array | undefined,
-    options: CommandOptions,
-    dataLimit?: number,
-  ): Promise<CommandReply> {
-    const reply = await this.#send(instruction, args, options, dataLimit);
-    if (reply.confirmation !== Confirmation.Ok) throw deviceError(instruction, reply.confirmation);
-    return reply;
-  }
-}
+export class R30xCommands extends R503Commands {}

@@ -61,9 +61,58 @@ export const Instruction = {
 export type InstructionName = keyof typeof Instruction;
 export type Instruction = (typeof Instruction)[InstructionName];
 
+/**
+ * Whether an instruction may be sent again after its reply was lost (a timeout or
+ * a garbled acknowledge). True only where a second copy leaves the module as one
+ * copy would and the reply means the same: reads, comparisons, captures into RAM
+ * buffers. False where a repeat writes flash twice or acts on state the first copy
+ * already changed (RegModel overwrites both character buffers with its result,
+ * SetAddr and SetPwd change how the module must be addressed, SoftRst may hit a
+ * rebooting module) and for transfers whose data packets the module may still be
+ * waiting for (DownChar, DownImage).
+ */
+export const RETRANSMIT_SAFE: Readonly<Record<InstructionName, boolean>> = {
+  GenImg: true,
+  Img2Tz: true,
+  Match: true,
+  Search: true,
+  RegModel: false,
+  Store: false,
+  LoadChar: true,
+  UpChar: true,
+  DownChar: false,
+  UpImage: true,
+  DownImage: false,
+  DeleteChar: false,
+  Empty: false,
+  SetSysPara: false,
+  ReadSysPara: true,
+  SetPwd: false,
+  VfyPwd: true,
+  GetRandomCode: true,
+  SetAddr: false,
+  HighSpeedSearch: true,
+  TemplateNum: true,
+  ReadIndexTable: true,
+  GetImageEx: true,
+  Cancel: true,
+  AuraLedConfig: true,
+  CheckSensor: true,
+  GetFwVer: true,
+  ReadProdInfo: true,
+  SoftRst: false,
+  HandShake: true,
+};
+
 const INSTRUCTION_NAMES: ReadonlyMap<number, InstructionName> = new Map(
   Object.entries(Instruction).map(([name, code]) => [code, name as InstructionName]),
 );
+
+/** False for codes outside the table: nothing is known about what they do. */
+export function isRetransmitSafe(instruction: number): boolean {
+  const name = INSTRUCTION_NAMES.get(instruction);
+  return name !== undefined && RETRANSMIT_SAFE[name];
+}
 
 /** "GenImg" for 0x01; "instruction 0x42" for codes outside the table. */
 export function instructionName(code: number): string {
@@ -91,6 +140,7 @@ export const Confirmation = {
   WrongPassword: 0x13,
   NoValidPrimaryImage: 0x15,
   FlashWriteError: 0x18,
+  UndefinedError: 0x19,
   InvalidRegister: 0x1a,
   BadRegisterConfiguration: 0x1b,
   BadNotepadPage: 0x1c,
@@ -129,6 +179,7 @@ const CONFIRMATION_MESSAGES: Readonly<Record<Confirmation, string>> = {
   [Confirmation.WrongPassword]: "wrong password",
   [Confirmation.NoValidPrimaryImage]: "no valid primary image in the image buffer",
   [Confirmation.FlashWriteError]: "flash write error",
+  [Confirmation.UndefinedError]: "undefined error",
   [Confirmation.InvalidRegister]: "invalid register",
   [Confirmation.BadRegisterConfiguration]: "bad register configuration",
   [Confirmation.BadNotepadPage]: "bad notepad page",

@@ -1,6 +1,6 @@
 import { performance } from "node:perf_hooks";
 import type { R30xSensorConfig } from "../../agent/config/schema.js";
-import type { ByteLink, OpenByteLink } from "../link/byte-link.js";
+import type { OpenByteLink } from "../link/byte-link.js";
 import { openByteLink } from "../link/open-byte-link.js";
 import {
   SensorError,
@@ -10,13 +10,15 @@ import {
   type SensorDescription,
   type WaitOptions,
 } from "../sensor.js";
-import { CommandChannel, type DriverLogger } from "./command-channel.js";
-import { R30xCommands, transferTimeoutMs, type CaptureResult } from "./commands.js";
+import { openAtAnyRate } from "./baud-probe.js";
+import type { DriverLogger } from "./command-channel.js";
+import { transferTimeoutMs, type CaptureResult } from "./commands.js";
 import { Confirmation, deviceError, Instruction } from "./constants.js";
 import { delay, withDeadline } from "./deadline.js";
 import { packedImageLength, unpackImage } from "./image.js";
 import { R30X_MODELS, type R30xModelProfile } from "./models.js";
-import type { SystemParameters } from "./system-parameters.js";
+import type { LinkSession, LinkTarget } from "./link-session.js";
+import { tuneLink } from "./link-tuning.js";
 
 export type { DriverLogger } from "./command-channel.js";
 
@@ -38,11 +40,10 @@ interface BufferedImage {
 }
 
 interface Session {
-  readonly link: ByteLink;
-  readonly channel: CommandChannel;
-  readonly commands: R30xCommands;
-  readonly parameters: SystemParameters;
+  readonly line: LinkSession;
   readonly description: SensorDescription;
+  /** The image size this module produces: its own word where it gives one, else the model's. */
+  readonly image: { readonly width: number; readonly height: number };
   detach: () => void;
   buffered: BufferedImage | undefined;
 }
@@ -106,20 +107,20 @@ export class R30xSensor implements FingerprintSensor {
 
   async captureImage(signal?: AbortSignal): Promise<CapturedImage> {
     const session = this.#require();
-    const { imageWidth: width, imageHeight: height, resolutionPpi } = this.#profile;
+    const { width, height } = session.image;
+    const { resolutionPpi } = this.#profile;
     let buffered = session.buffered;
     session.buffered = undefined;
     if (!buffered) {
       const startedAt = performance.now();
-      const result = await session.commands.genImg({ signal });
+      const result = await session.line.commands.genImg({ signal });
       if (result === "no-finger") throw deviceError(Instruction.GenImg, Confirmation.NoFinger);
       buffered = { capturedAt: new Date(), startedAt };
     }
     const byteCount = packedImageLength(width, height);
-    const { packetSize, baud } = session.parameters;
-    const packed = await session.commands.upImage(byteCount, {
+    const packed = await session.line.commands.upImage(byteCount, {
       signal,
-      timeoutMs: transferTimeoutMs(byteCount, packetSize, baud > 0 ? baud : this.config.baud),
+      timeoutMs: transferTimeoutMs(byteCount, session.line.channel.packetSize, session.line.baud),
     });
     const pixels = unpackImage(packed, width, height);
     return {
@@ -139,10 +140,15 @@ export class R30xSensor implements FingerprintSensor {
     await this.#pollUntil(session, "no-finger", options, "waiting for the finger to be removed");
   }
 
-  setIndicator(_state: IndicatorState, _signal?: AbortSignal): Promise<void> {
-    return Promise.reject(
-      new SensorError("unsupported", `sensor ${this.id}: indicator control is not implemented yet`),
-    );
+  async setIndicator(state: IndicatorState, signal?: AbortSignal): Promise<void> {
+    const session = this.#require();
+    if (!this.#profile.indicator) {
+      throw new SensorError(
+        "unsupported",
+        `sensor ${this.id}: the ${this.#profile.model} has no light of its own`,
+      );
+    }
+    await session.line.commands.setAura(state, { signal });
   }
 
   async close(): Promise<void> {
@@ -158,40 +164,37 @@ export class R30xSensor implements FingerprintSensor {
     this.#lost = undefined;
     if (!session) return;
     session.detach();
-    session.channel.shutdown(new SensorError("disconnected", `sensor ${this.id} closed`));
-    await session.link.close();
+    await session.line.close("closed");
   }
 
   async #connect(signal: AbortSignal): Promise<Session> {
-    const { path, baud, address, password } = this.config;
-    const link = await this.#openLink(path, baud, signal);
-    const channel = new CommandChannel(link, {
+    const { path, baud, address, password, tuneLink: tune } = this.config;
+    const target: LinkTarget = {
+      openLink: this.#openLink,
+      path,
       address,
+      password,
+      profile: this.#profile,
       label: `sensor ${this.id} (${path})`,
       logger: this.#logger,
+    };
+    let line = await openAtAnyRate(target, baud, signal);
+    if (tune) line = await tuneLink(target, line, signal);
+    const image = {
+      width: line.productInfo?.imageWidth ?? this.#profile.imageWidth,
+      height: line.productInfo?.imageHeight ?? this.#profile.imageHeight,
+    };
+    const session: Session = {
+      line,
+      image,
+      description: this.#describe(line, image),
+      detach: () => undefined,
+      buffered: undefined,
+    };
+    session.detach = line.link.onClose((error) => {
+      this.#onLinkLost(session, error);
     });
-    const commands = new R30xCommands(channel);
-    try {
-      await commands.verifyPassword(password, { signal });
-      const parameters = await commands.readSystemParameters({ signal });
-      const session: Session = {
-        link,
-        channel,
-        commands,
-        parameters,
-        description: this.#describe(parameters),
-        detach: () => undefined,
-        buffered: undefined,
-      };
-      session.detach = link.onClose((error) => {
-        this.#onLinkLost(session, error);
-      });
-      return session;
-    } catch (error) {
-      channel.shutdown(new SensorError("disconnected", `sensor ${this.id}: open failed`));
-      await link.close();
-      throw error;
-    }
+    return session;
   }
 
   #onLinkLost(session: Session, error: Error | undefined): void {
@@ -212,21 +215,27 @@ export class R30xSensor implements FingerprintSensor {
     );
   }
 
-  #describe(parameters: SystemParameters): SensorDescription {
+  #describe(line: LinkSession, image: Session["image"]): SensorDescription {
+    const { parameters, productInfo } = line;
     const profile = this.#profile;
     return {
       id: this.id,
       kind: "r30x",
       model: profile.model,
-      imageWidth: profile.imageWidth,
-      imageHeight: profile.imageHeight,
+      imageWidth: image.width,
+      imageHeight: image.height,
       resolutionPpi: profile.resolutionPpi,
       identity: {
         systemId: `0x${parameters.systemId.toString(16).toUpperCase().padStart(4, "0")}`,
         librarySize: String(parameters.librarySize),
         securityLevel: String(parameters.securityLevel),
-        packetSize: String(parameters.packetSize),
-        baud: String(parameters.baud),
+        packetSize: String(line.channel.packetSize),
+        baud: String(line.baud),
+        ...(productInfo && {
+          productModel: productInfo.model,
+          serial: productInfo.serial,
+          hardwareVersion: `${productInfo.hardwareVersion.major}.${productInfo.hardwareVersion.minor}`,
+        }),
       },
       capabilities: { indicator: profile.indicator },
     };
@@ -247,7 +256,7 @@ export class R30xSensor implements FingerprintSensor {
     return withDeadline(options, `sensor ${this.id}: ${what}`, async (signal) => {
       for (;;) {
         const startedAt = performance.now();
-        if ((await session.commands.genImg({ signal })) === wanted) {
+        if ((await session.line.commands.genImg({ signal })) === wanted) {
           return { capturedAt: new Date(), startedAt };
         }
         await delay(this.#pollIntervalMs, signal, what);

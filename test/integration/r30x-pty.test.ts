@@ -1,4 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { r30xSensorConfig } from "../../agent/config/schema.js";
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -37,18 +38,7 @@ describe.skipIf(!socatInstalled)("R30x driver over a pseudo-terminal (serialport
   let ttyPath = "";
 
   const ptySensor = (id: string): R30xSensor =>
-    new R30xSensor(
-      {
-        id,
-        kind: "r30x",
-        path: ttyPath,
-        baud: 57_600,
-        model: "r307",
-        address: 0xff_ff_ff_ff,
-        password: 0,
-      },
-      { pollIntervalMs: 20 },
-    );
+    new R30xSensor(r30xSensorConfig({ id, path: ttyPath }), { pollIntervalMs: 20 });
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "basma-r30x-"));

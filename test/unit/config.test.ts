@@ -69,6 +69,7 @@ describe("agent configuration", () => {
         model: "r307",
         address: 0xff_ff_ff_ff,
         password: 0,
+        tuneLink: false,
       },
     ]);
     expect(config.mqtt.url).toBe("mqtt://127.0.0.1:1883");

@@ -3,7 +3,7 @@ import type { ByteLink } from "../../drivers/link/byte-link.js";
 import { createMemoryLinkPair } from "../../drivers/link/memory-link.js";
 import { CommandChannel } from "../../drivers/r30x/command-channel.js";
 import { Instruction, Pid } from "../../drivers/r30x/constants.js";
-import { encodeFrame } from "../../drivers/r30x/frame.js";
+import { encodeFrame, type R30xFrame } from "../../drivers/r30x/frame.js";
 import { FrameParser } from "../../drivers/r30x/parser.js";
 import { isSensorError } from "../../drivers/sensor.js";
 
@@ -88,7 +88,7 @@ describe("CommandChannel", () => {
     const error = await channel
       .execute({ instruction: Instruction.GenImg, timeoutMs: 50 })
       .catch((e: unknown) => e);
-    expect(isSensorError(error, "timeout")).toBe(true);
+    expect(isSensorError(error, "no-reply")).toBe(true);
     expect((error as Error).message).toBe("test: GenImg: no reply within 50 ms");
     await expect(
       channel.execute({ instruction: Instruction.HandShake, timeoutMs: 500 }),
@@ -158,5 +158,88 @@ describe("CommandChannel", () => {
       .execute({ instruction: Instruction.GenImg, timeoutMs: 50 })
       .catch((e: unknown) => e);
     expect(isSensorError(later, "disconnected")).toBe(true);
+  });
+});
+
+describe("CommandChannel outbound data and settings", () => {
+  /** A device that acknowledges every command Ok and records every frame it receives. */
+  function recording(): { channel: CommandChannel; frames: R30xFrame[] } {
+    const { host, device } = createMemoryLinkPair();
+    const frames: R30xFrame[] = [];
+    const parser = new FrameParser({
+      onFrame: (frame) => {
+        frames.push(frame);
+        if (frame.pid === Pid.Command) void device.write(ack(0x00));
+      },
+    });
+    device.onData((chunk) => {
+      parser.push(chunk);
+    });
+    return { channel: new CommandChannel(host, { address: ADDRESS, label: "test" }), frames };
+  }
+
+  it("sends outbound data in packets of the current size after the acknowledge", async () => {
+    const { channel, frames } = recording();
+    expect(channel.packetSize).toBe(128);
+    channel.setPacketSize(32);
+    const data = Uint8Array.from({ length: 70 }, (_, i) => i);
+    const reply = await channel.execute({
+      instruction: Instruction.DownChar,
+      args: Uint8Array.of(1),
+      outbound: data,
+      timeoutMs: 500,
+    });
+    expect(reply.confirmation).toBe(0);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(frames.map((f) => [f.pid, f.payload.length])).toEqual([
+      [Pid.Command, 2],
+      [Pid.Data, 32],
+      [Pid.Data, 32],
+      [Pid.EndData, 6],
+    ]);
+    expect(frames.slice(1).flatMap((f) => [...f.payload])).toEqual([...data]);
+  });
+
+  it("switches address and packet size only when the module says Ok", async () => {
+    const { channel } = recording();
+    await channel.execute({
+      instruction: Instruction.SetSysPara,
+      reconfigure: { packetSize: 256 },
+      timeoutMs: 500,
+    });
+    expect(channel.packetSize).toBe(256);
+    const refused = scripted(() => [ack(0x18)]).channel;
+    await refused.execute({
+      instruction: Instruction.SetAddr,
+      reconfigure: { address: 7, packetSize: 32 },
+      timeoutMs: 500,
+    });
+    expect([refused.address, refused.packetSize]).toEqual([ADDRESS, 128]);
+  });
+
+  it("refuses impossible settings and empty outbound data", async () => {
+    const { host } = createMemoryLinkPair();
+    expect(
+      () => new CommandChannel(host, { address: ADDRESS, label: "test", packetSize: 100 }),
+    ).toThrow(RangeError);
+    expect(() => new CommandChannel(host, { address: -1, label: "test" })).toThrow(RangeError);
+    const { channel } = recording();
+    expect(() => {
+      channel.setPacketSize(512);
+    }).toThrow(RangeError);
+    await expect(
+      channel.execute({
+        instruction: Instruction.DownChar,
+        outbound: new Uint8Array(0),
+        timeoutMs: 50,
+      }),
+    ).rejects.toBeInstanceOf(RangeError);
+    await expect(
+      channel.execute({
+        instruction: Instruction.SetAddr,
+        reconfigure: { address: 2 ** 32 },
+        timeoutMs: 50,
+      }),
+    ).rejects.toBeInstanceOf(RangeError);
   });
 });

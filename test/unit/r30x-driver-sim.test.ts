@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { R30xSensorConfig } from "../../agent/config/schema.js";
+import { r30xSensorConfig, type R30xSensorConfig } from "../../agent/config/schema.js";
 import type { ByteLink } from "../../drivers/link/byte-link.js";
 import { createMemoryLinkPair } from "../../drivers/link/memory-link.js";
 import { Instruction, Pid } from "../../drivers/r30x/constants.js";
@@ -15,15 +15,7 @@ import {
 } from "../../hardware-sim/r30x/simulated-module.js";
 import { syntheticImage } from "../../hardware-sim/r30x/synthetic-image.js";
 
-const BASE_CONFIG: R30xSensorConfig = {
-  id: "sensor-1",
-  kind: "r30x",
-  path: "memory://r30x",
-  baud: 57_600,
-  model: "r307",
-  address: 0xff_ff_ff_ff,
-  password: 0,
-};
+const BASE_CONFIG: R30xSensorConfig = r30xSensorConfig({ id: "sensor-1", path: "memory://r30x" });
 
 interface Rig {
   readonly sensor: R30xSensor;
@@ -280,16 +272,25 @@ describe("R30xSensor against the simulated module", () => {
     await sensor.close();
   });
 
-  it("gets no answer from a module at another address", async () => {
-    const { host, device } = createMemoryLinkPair();
-    attachModuleToLink(new SimulatedR30xModule({ address: 0x01 }), device);
+  it("gets no answer from a module at another address, at any baud rate", async () => {
+    const module = new SimulatedR30xModule({ address: 0x01 });
+    let opens = 0;
     const sensor = new R30xSensor(
       { ...BASE_CONFIG, address: 0x02 },
-      { openLink: () => Promise.resolve(host) },
+      {
+        openLink: () => {
+          opens++;
+          const { host, device } = createMemoryLinkPair();
+          attachModuleToLink(module, device);
+          return Promise.resolve(host);
+        },
+      },
     );
     const error = await rejection(sensor.open());
-    expect(isSensorError(error, "timeout")).toBe(true);
-    expect((error as Error).message).toMatch(/VfyPwd: no reply within/);
+    expect(isSensorError(error, "no-reply")).toBe(true);
+    expect((error as Error).message).toMatch(/no R30x module answered at any standard baud rate/);
+    // The configured rate, then every other standard one.
+    expect(opens).toBe(12);
   });
 
   it("aborts open with the caller's signal", async () => {

@@ -43,7 +43,7 @@ function confirmations(frames: readonly R30xFrame[]): number[] {
 describe("SimulatedR30xModule", () => {
   it("answers a command split into single bytes", () => {
     const { module, replies } = moduleUnderTest();
-    for (const byte of encodeCommand(ADDRESS, Instruction.HandShake))
+    for (const byte of encodeCommand(ADDRESS, Instruction.TemplateNum))
       module.receive(Uint8Array.of(byte));
     expect(confirmations(replies)).toEqual([Confirmation.Ok]);
     expect(replies[0]?.address).toBe(ADDRESS);
@@ -51,8 +51,8 @@ describe("SimulatedR30xModule", () => {
 
   it("ignores frames for another address and answers its own", () => {
     const { send } = moduleUnderTest({ address: 0x0000_0001 });
-    expect(send(Instruction.HandShake, undefined, 0x0000_0002)).toEqual([]);
-    const replies = send(Instruction.HandShake, undefined, 0x0000_0001);
+    expect(send(Instruction.TemplateNum, undefined, 0x0000_0002)).toEqual([]);
+    const replies = send(Instruction.TemplateNum, undefined, 0x0000_0001);
     expect(confirmations(replies)).toEqual([Confirmation.Ok]);
     expect(replies[0]?.address).toBe(1);
   });
@@ -146,10 +146,15 @@ describe("SimulatedR30xModule", () => {
     expect(confirmations(send(Instruction.UpImage))).toEqual([Confirmation.NoValidPrimaryImage]);
   });
 
-  it("answers 0xFC to instructions it does not implement", () => {
-    const { send } = moduleUnderTest();
-    expect(confirmations(send(Instruction.Match))).toEqual([Confirmation.UnsupportedCommand]);
-    expect(confirmations(send(0x77))).toEqual([Confirmation.UnsupportedCommand]);
+  it("answers instructions its firmware does not know as that firmware does", () => {
+    // The classic manuals define no "unsupported" code; the R503 answers 0xFC.
+    const classic = moduleUnderTest();
+    expect(confirmations(classic.send(Instruction.GetImageEx))).toEqual([
+      Confirmation.PacketReceiveError,
+    ]);
+    expect(confirmations(classic.send(0x77))).toEqual([Confirmation.PacketReceiveError]);
+    const r503 = moduleUnderTest({ model: "r503" });
+    expect(confirmations(r503.send(0x77))).toEqual([Confirmation.UnsupportedCommand]);
   });
 
   it("refuses an image of the wrong size for its model", () => {

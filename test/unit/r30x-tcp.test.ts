@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { r30xSensorConfig } from "../../agent/config/schema.js";
 import { openByteLink } from "../../drivers/link/open-byte-link.js";
 import { quantiseTo4Bits } from "../../drivers/r30x/image.js";
 import { R30xSensor } from "../../drivers/r30x/r30x-sensor.js";
@@ -22,15 +23,7 @@ async function serve(module = new SimulatedR30xModule()): Promise<TcpSerialServe
 }
 
 function sensorAt(path: string, id = "tcp-1"): R30xSensor {
-  const sensor = new R30xSensor({
-    id,
-    kind: "r30x",
-    path,
-    baud: 57_600,
-    model: "r307",
-    address: 0xff_ff_ff_ff,
-    password: 0,
-  });
+  const sensor = new R30xSensor(r30xSensorConfig({ id, path }));
   cleanups.push(() => sensor.close());
   return sensor;
 }
