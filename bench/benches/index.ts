@@ -2,10 +2,12 @@ import type { Benchmark } from "../benchmark.js";
 import { pipelineBenchmarks } from "./pipeline.js";
 import { qualityBenchmarks } from "./quality.js";
 import { r30xBenchmarks } from "./r30x.js";
+import { r30xLineBenchmarks } from "./r30x-line.js";
 
 /** Every benchmark `npm run bench` knows; each layer adds its own file here. */
 export const benchmarks: readonly Benchmark[] = [
   ...r30xBenchmarks,
+  ...r30xLineBenchmarks,
   ...qualityBenchmarks,
   ...pipelineBenchmarks,
 ];
