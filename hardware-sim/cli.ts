@@ -2,9 +2,11 @@
 import { join } from "node:path";
 import {
   EXIT,
+  interruptSignal,
   parseCommandLine,
   parseIntegerOption,
   runCli,
+  untilAborted,
   UsageError,
 } from "../agent/cli-support/cli.js";
 import { createLogger } from "../agent/log/logger.js";
@@ -67,24 +69,6 @@ const BROKER_HELP = `Usage: basma-sim broker [--port P]
   --port P            port on 127.0.0.1 (default ${DEFAULT_BROKER_PORT}; 0 = any free)
   -h, --help          show this help
 `;
-
-/** Aborts on the first Ctrl-C or SIGTERM; a second one exits at once. */
-function interruptSignal(): AbortSignal {
-  const controller = new AbortController();
-  const onSignal = (): void => {
-    if (controller.signal.aborted) process.exit(EXIT.interrupted);
-    controller.abort();
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
-  return controller.signal;
-}
-
-function untilAborted(signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) =>
-    signal.addEventListener("abort", () => resolve(), { once: true }),
-  );
-}
 
 const port = (name: string, value: string | undefined, fallback: number): number =>
   parseIntegerOption(name, value, { min: 0, max: 65_535 }) ?? fallback;

@@ -1,7 +1,9 @@
 import {
   EXIT,
+  interruptSignal,
   parseCommandLine,
   parseIntegerOption,
+  untilAborted,
   UsageError,
 } from "../agent/cli-support/cli.js";
 import { BAUD_UNIT } from "../drivers/r30x/system-parameters.js";
@@ -10,6 +12,7 @@ import { loadScenario, ScenarioError, type Scenario } from "./r30x/fault-scenari
 import { SIMULATED_MODELS } from "./r30x/module-profiles.js";
 import { socatInstalled } from "./r30x/pty-bridge.js";
 import { startSerialSimulator, type SerialSimulatorEvent } from "./r30x/serial-simulator.js";
+import { platenOf } from "./simulated-sensor.js";
 import { DEFAULT_TRAVELLER_TIMING, runTravellers } from "./travellers.js";
 
 const MODELS = Object.keys(SIMULATED_MODELS) as R30xModel[];
@@ -49,18 +52,6 @@ function parseBaud(value: string | undefined, model: R30xModel): number | undefi
       `--baud expects one of ${allowed.map((n) => n * BAUD_UNIT).join(", ")} for the ${model}, got ${baud}`,
     );
   return multiplier;
-}
-
-/** Aborts on the first Ctrl-C or SIGTERM; a second one exits at once. */
-function interruptSignal(): AbortSignal {
-  const controller = new AbortController();
-  const onSignal = (): void => {
-    if (controller.signal.aborted) process.exit(EXIT.interrupted);
-    controller.abort();
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
-  return controller.signal;
 }
 
 function describeEvent(event: SerialSimulatorEvent): string {
@@ -135,24 +126,13 @@ export async function serialCommand(args: string[]): Promise<number> {
     `simulated ${model} module on ${linkPath} (${module.baud} baud, line timing ${lineTiming ? "on" : "off"}); Ctrl-C stops\n`,
   );
   if (values["no-travellers"] === true) {
-    if (!signal.aborted)
-      await new Promise<void>((resolve) => {
-        signal.addEventListener("abort", () => resolve(), { once: true });
-      });
+    if (!signal.aborted) await untilAborted(signal);
   } else {
-    await runTravellers(
-      {
-        imageWidth: module.profile.imageWidth,
-        imageHeight: module.profile.imageHeight,
-        placeFinger: (image) => {
-          module.placeFinger(image);
-        },
-        liftFinger: () => {
-          module.liftFinger();
-        },
-      },
-      { fingers: [2, 7], timing: { ...DEFAULT_TRAVELLER_TIMING, dwellMs }, signal },
-    );
+    await runTravellers(platenOf(module), {
+      fingers: [2, 7],
+      timing: { ...DEFAULT_TRAVELLER_TIMING, dwellMs },
+      signal,
+    });
   }
   await simulator.close();
   return EXIT.ok;

@@ -13,6 +13,20 @@ export interface SimulatedSensor {
   close(): Promise<void>;
 }
 
+/** Where simulated travellers put their fingers on a simulated module. */
+export function platenOf(module: SimulatedR30xModule): FingerPlaten {
+  return {
+    imageWidth: module.profile.imageWidth,
+    imageHeight: module.profile.imageHeight,
+    placeFinger: (image) => {
+      module.placeFinger(image);
+    },
+    liftFinger: () => {
+      module.liftFinger();
+    },
+  };
+}
+
 /** A simulated R30x module reachable over TCP, as a serial-over-TCP bridge would expose a real one. */
 export async function startSimulatedSensor(options: {
   port: number;
@@ -28,16 +42,7 @@ export async function startSimulatedSensor(options: {
     url: server.url,
     port: server.port,
     model: options.model,
-    platen: {
-      imageWidth: module.profile.imageWidth,
-      imageHeight: module.profile.imageHeight,
-      placeFinger: (image) => {
-        module.placeFinger(image);
-      },
-      liftFinger: () => {
-        module.liftFinger();
-      },
-    },
+    platen: platenOf(module),
     close: () => server.close(),
   };
 }

@@ -58,3 +58,22 @@ export async function runCli(program: string, main: () => Promise<number>): Prom
     process.exitCode = EXIT.failure;
   }
 }
+
+/** Aborts on the first Ctrl-C or SIGTERM; a second one exits at once. */
+export function interruptSignal(): AbortSignal {
+  const controller = new AbortController();
+  const onSignal = (): void => {
+    if (controller.signal.aborted) process.exit(EXIT.interrupted);
+    controller.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  return controller.signal;
+}
+
+/** Resolves when `signal` aborts (a long-running command's main wait). */
+export function untilAborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    signal.addEventListener("abort", () => resolve(), { once: true });
+  });
+}

@@ -1,4 +1,8 @@
-import { readFile } from "node:fs/promises";
+import {
+  describeZodIssues,
+  InvalidFileError,
+  readJsonFile,
+} from "../../agent/cli-support/json-file.js";
 import { z } from "zod";
 import { Instruction, type InstructionName } from "../../drivers/r30x/constants.js";
 
@@ -114,30 +118,12 @@ export interface Scenario {
 }
 
 /** A scenario that cannot be used; `problems` name each bad key path. */
-export class ScenarioError extends Error {
+/** A scenario file that cannot be used; `problems` name each key path. */
+export class ScenarioError extends InvalidFileError {
   override readonly name = "ScenarioError";
-  constructor(
-    readonly source: string,
-    readonly problems: readonly string[],
-  ) {
-    super(`${source}: invalid fault scenario\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+  constructor(source: string, problems: readonly string[]) {
+    super(source, "fault scenario", problems);
   }
-}
-
-/** "faults[2].code" from zod's ["faults", 2, "code"]. */
-function formatPath(path: readonly PropertyKey[]): string {
-  let text = "";
-  for (const segment of path) {
-    if (typeof segment === "number") text += `[${segment}]`;
-    else text += text === "" ? String(segment) : `.${String(segment)}`;
-  }
-  return text === "" ? "(top level)" : text;
-}
-
-function describe(issue: z.core.$ZodIssue): string[] {
-  if (issue.code === "unrecognized_keys")
-    return issue.keys.map((key) => `${formatPath([...issue.path, key])}: unknown key`);
-  return [`${formatPath(issue.path)}: ${issue.message}`];
 }
 
 const toNumber = (value: number | string): number =>
@@ -180,8 +166,7 @@ function resolveAction(fault: ParsedFault): FaultAction {
 /** Validates parsed JSON; `source` names the file in errors. */
 export function parseScenario(input: unknown, source = "scenario"): Scenario {
   const result = scenarioSchema.safeParse(input);
-  if (!result.success)
-    throw new ScenarioError(source, [...new Set(result.error.issues.flatMap(describe))]);
+  if (!result.success) throw new ScenarioError(source, describeZodIssues(result.error.issues));
   return {
     seed: result.data.seed,
     faults: result.data.faults.map((fault) => ({
@@ -192,18 +177,9 @@ export function parseScenario(input: unknown, source = "scenario"): Scenario {
 }
 
 export async function loadScenario(path: string): Promise<Scenario> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? "unknown error";
-    throw new ScenarioError(path, [`cannot read the file (${code})`]);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new ScenarioError(path, [`not valid JSON: ${(error as Error).message}`]);
-  }
+  const json = await readJsonFile(path, "fault scenario").catch((error: unknown) => {
+    if (error instanceof InvalidFileError) throw new ScenarioError(path, error.problems);
+    throw error;
+  });
   return parseScenario(json, path);
 }

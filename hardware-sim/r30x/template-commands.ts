@@ -82,17 +82,31 @@ function regModel(context: ModuleContext): void {
   context.acknowledge(Confirmation.Ok);
 }
 
-function store(context: ModuleContext, args: Uint8Array): void {
+/**
+ * Store and LoadChar share their arguments (buffer, page) and the module's answers
+ * when they are wrong; undefined once a failure has been acknowledged.
+ */
+function bufferAndPage(
+  context: ModuleContext,
+  args: Uint8Array,
+): { buffer: NonNullable<ReturnType<typeof characterBuffer>>; page: number } | undefined {
   const buffer = characterBuffer(context, args[0]);
   const page = readUint16(args, 1);
   if (buffer === undefined) {
     context.acknowledge(Confirmation.PacketReceiveError);
-    return;
+    return undefined;
   }
   if (page >= context.library.capacity) {
     context.acknowledge(Confirmation.PageOutOfRange);
-    return;
+    return undefined;
   }
+  return { buffer, page };
+}
+
+function store(context: ModuleContext, args: Uint8Array): void {
+  const target = bufferAndPage(context, args);
+  if (!target) return;
+  const { buffer, page } = target;
   const template = validTemplate(context, buffer);
   if (!template) {
     context.acknowledge(Confirmation.BadTemplate);
@@ -103,16 +117,9 @@ function store(context: ModuleContext, args: Uint8Array): void {
 }
 
 function loadChar(context: ModuleContext, args: Uint8Array): void {
-  const buffer = characterBuffer(context, args[0]);
-  const page = readUint16(args, 1);
-  if (buffer === undefined) {
-    context.acknowledge(Confirmation.PacketReceiveError);
-    return;
-  }
-  if (page >= context.library.capacity) {
-    context.acknowledge(Confirmation.PageOutOfRange);
-    return;
-  }
+  const target = bufferAndPage(context, args);
+  if (!target) return;
+  const { buffer, page } = target;
   const template = context.library.get(page);
   if (!template || !isValidTemplate(template, context.geometry)) {
     context.acknowledge(Confirmation.BadTemplate);

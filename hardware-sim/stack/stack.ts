@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import { untilAborted } from "../../agent/cli-support/cli.js";
 import { createLogger } from "../../agent/log/logger.js";
 import { Outbox } from "../../agent/queue/outbox.js";
 import { resolvePlan } from "../../agent/capture/capture-plan.js";
@@ -125,9 +126,7 @@ export async function runStack(options: StackOptions): Promise<StackSummary> {
         ),
         { event: "waiting-for-agent" },
       );
-      await new Promise<void>((resolveWait) =>
-        options.signal.addEventListener("abort", () => resolveWait(), { once: true }),
-      );
+      await untilAborted(options.signal);
       const centralStored = store.count();
       await cleanup();
       return {
