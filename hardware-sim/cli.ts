@@ -29,6 +29,7 @@ Commands:
             R30x sensor with travellers, and the agent (unless --no-agent)
   sensor    only the simulated R30x sensor, on TCP, with travellers
   serial    a simulated R30x module on a pseudo-terminal (socat), with line timing and faults
+  prints    write realistic synthetic fingerprint images (PNG) and a manifest
   central   only the reference centre, against a running broker
   broker    only the embedded MQTT broker
 
@@ -221,6 +222,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   central: centralCommand,
   broker: brokerCommand,
   serial: async (args) => (await import("./serial-command.js")).serialCommand(args),
+  prints: async (args) => (await import("./prints-command.js")).printsCommand(args),
 };
 
 await runCli("basma-sim", async () => {

@@ -1,0 +1,108 @@
+import type { GreyImage } from "../../../drivers/sensor.js";
+import { BLOCK_SIZE, SegmentationMask, SlantedBlockGrid } from "./block-geometry.js";
+import { measureCoherence } from "./coherence.js";
+import { measureContrast } from "./contrast.js";
+import { measureFda } from "./fda.js";
+import type { HistogramFeature } from "./histogram.js";
+import { measureLcs } from "./lcs.js";
+import { measureOcl } from "./ocl.js";
+import { measureOrientationFlow } from "./orientation-flow.js";
+import { prepareImage } from "./prepare.js";
+import { computeRegionOfInterest } from "./roi.js";
+import { measureRvup } from "./rvup.js";
+
+export { Iso29794InputError, type Iso29794InputProblem } from "./errors.js";
+export type { HistogramFeature } from "./histogram.js";
+
+/** Stored with every result, since figures from different implementations are not comparable. */
+export const ISO29794_MEASURES_VERSION = "iso29794-4-2024-nfiq2.3-native-1";
+
+export type HistogramPrefix = "OCL" | "LCS" | "FDA" | "RVUP" | "OF";
+type BinIndex = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9;
+/** The feature names NIST's NFIQ 2 prints, e.g. "OCL_Bin10_Mean". */
+export type Iso29794Key =
+  | `${HistogramPrefix}_Bin10_${BinIndex | "Mean" | "StdDev"}`
+  | "Mu"
+  | "MMB"
+  | "ImgProcROIArea_Mean"
+  | "OrientationMap_ROIFilter_CoherenceSum"
+  | "OrientationMap_ROIFilter_CoherenceRel";
+
+export interface Iso29794Measures {
+  readonly version: typeof ISO29794_MEASURES_VERSION;
+  /** Every figure under NIST's name, for records and for comparison with NFIQ 2 output. */
+  readonly values: Readonly<Record<Iso29794Key, number>>;
+  readonly mu: number;
+  readonly mmb: number;
+  readonly roiAreaMean: number;
+  readonly coherenceSum: number;
+  readonly coherenceRel: number;
+  readonly ocl: HistogramFeature;
+  readonly lcs: HistogramFeature;
+  readonly fda: HistogramFeature;
+  readonly rvup: HistogramFeature;
+  readonly of: HistogramFeature;
+  /** Size measured, after NFIQ 2's removal of the near-white frame. */
+  readonly measuredWidth: number;
+  readonly measuredHeight: number;
+}
+
+function addHistogram(
+  values: Partial<Record<Iso29794Key, number>>,
+  prefix: HistogramPrefix,
+  feature: HistogramFeature,
+): void {
+  feature.bins.forEach((count, bin) => {
+    values[`${prefix}_Bin10_${bin as BinIndex}`] = count;
+  });
+  values[`${prefix}_Bin10_Mean`] = feature.mean;
+  values[`${prefix}_Bin10_StdDev`] = feature.stdDev;
+}
+
+/**
+ * The native quality measures of ISO/IEC 29794-4:2024 as NIST's NFIQ 2.3 computes them,
+ * minutiae excepted. Throws Iso29794InputError for input it cannot measure: pixels not
+ * 8-bit, fewer pixels than the dimensions need, not 500 ppi, blank, or under 96x96 once
+ * the white frame is trimmed.
+ */
+export function measureIso29794(image: GreyImage): Iso29794Measures {
+  const plane = prepareImage(image);
+  const { mu, mmb } = measureContrast(plane);
+  const grid = new SlantedBlockGrid(plane, new SegmentationMask(plane, BLOCK_SIZE));
+  const ocl = measureOcl(plane);
+  const lcs = measureLcs(plane, grid);
+  const fda = measureFda(plane, grid);
+  const rvup = measureRvup(plane, grid);
+  const of = measureOrientationFlow(plane);
+  const roi = computeRegionOfInterest(plane);
+  const coherence = measureCoherence(plane, roi);
+
+  const values: Partial<Record<Iso29794Key, number>> = {
+    Mu: mu,
+    MMB: mmb,
+    ImgProcROIArea_Mean: roi.meanOfRoiPixels,
+    OrientationMap_ROIFilter_CoherenceSum: coherence.sum,
+    OrientationMap_ROIFilter_CoherenceRel: coherence.relative,
+  };
+  addHistogram(values, "OCL", ocl);
+  addHistogram(values, "LCS", lcs);
+  addHistogram(values, "FDA", fda);
+  addHistogram(values, "RVUP", rvup);
+  addHistogram(values, "OF", of);
+  return {
+    version: ISO29794_MEASURES_VERSION,
+    values: values as Record<Iso29794Key, number>,
+    mu,
+    mmb,
+    roiAreaMean: roi.meanOfRoiPixels,
+    coherenceSum: coherence.sum,
+    coherenceRel: coherence.relative,
+    ocl,
+    lcs,
+    fda,
+    rvup,
+    of,
+    measuredWidth: plane.width,
+    measuredHeight: plane.height,
+  };
+}

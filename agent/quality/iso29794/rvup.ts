@@ -1,0 +1,84 @@
+import {
+  SLANTED_ACROSS,
+  SLANTED_ALONG,
+  extractSlantedBlock,
+  ridgeValleyStructure,
+  type SlantedBlockGrid,
+} from "./block-geometry.js";
+import { ValueList, type HistogramFeature } from "./histogram.js";
+import type { Plane } from "./prepare.js";
+
+/** NFIQ 2 RVUPHISTLIMITS: inner bin boundaries of the RVUP histogram. */
+const RVUP_BOUNDARIES = [0.5, 0.667, 0.8, 1, 1.25, 1.5, 2, 24, 30] as const;
+
+class Scratch {
+  readonly block = new Uint8Array(SLANTED_ACROSS * SLANTED_ALONG);
+  readonly ridge = new Uint8Array(SLANTED_ACROSS);
+  readonly threshold = new Float64Array(SLANTED_ACROSS);
+  readonly profile = new Float64Array(SLANTED_ACROSS);
+  readonly changes = new Int32Array(SLANTED_ACROSS);
+  readonly widths = new Int32Array(SLANTED_ACROSS);
+}
+
+/**
+ * Adds the ratios of neighbouring complete ridge and valley widths of one block to
+ * `values` (NFIQ 2 rvuhist). Incomplete runs at both ends are dropped; ratios are taken
+ * ridge over valley, i.e. every other ratio is inverted according to the first run.
+ */
+function addRidgeValleyRatios(
+  plane: Plane,
+  grid: SlantedBlockGrid,
+  index: number,
+  s: Scratch,
+  values: ValueList,
+): void {
+  const rows = SLANTED_ALONG;
+  const columns = SLANTED_ACROSS;
+  extractSlantedBlock(
+    plane,
+    grid.windowLeft[index] ?? 0,
+    grid.windowTop[index] ?? 0,
+    grid.orientation[index] ?? 0,
+    true,
+    rows,
+    columns,
+    s.block,
+  );
+  ridgeValleyStructure(s.block, rows, columns, s.ridge, s.threshold, s.profile);
+
+  // NFIQ 2 looks for label flips among the first 31 columns only.
+  let changeCount = 0;
+  for (let i = 1; i < columns - 1; i++) {
+    if (s.ridge[i] !== s.ridge[i - 1]) s.changes[changeCount++] = i - 1;
+  }
+  if (changeCount === 0) return;
+  const first = s.changes[0] ?? 0;
+  const last = s.changes[changeCount - 1] ?? 0;
+  if (last <= first + 1) return;
+  const startsWithRidge = s.ridge[first + 1] === 1 ? 1 : 0;
+  if (changeCount < 3) return;
+
+  // Widths of the complete runs, taken from the last run back to the first, as NFIQ 2 does.
+  let widthCount = 0;
+  for (let i = changeCount - 1; i > 1; i--) {
+    s.widths[widthCount++] = (s.changes[i] ?? 0) - (s.changes[i - 1] ?? 0);
+  }
+  for (let m = 0; m + 1 < widthCount; m++) {
+    const ratio = (s.widths[m] ?? 0) / (s.widths[m + 1] ?? 1);
+    values.push((m - startsWithRidge) % 2 === 0 ? 1 / ratio : ratio);
+  }
+}
+
+/**
+ * Ridge-valley uniformity (ISO/IEC 29794-4 RVU; NFIQ 2 RVUPHistogramFeature): the ratios
+ * of neighbouring ridge and valley widths across every foreground block; uniform prints
+ * keep them near 1.
+ */
+export function measureRvup(plane: Plane, grid: SlantedBlockGrid): HistogramFeature {
+  const scratch = new Scratch();
+  const values = new ValueList(grid.count * 4);
+  for (let i = 0; i < grid.count; i++) {
+    if (grid.foreground[i] === 1) addRidgeValleyRatios(plane, grid, i, scratch, values);
+  }
+  return values.histogram(RVUP_BOUNDARIES);
+}
