@@ -48,14 +48,18 @@ export class CaptureCommands extends CommandCore {
     const reply = await this.expectOk(
       Instruction.UpImage,
       this.transferOptions(byteCount, options),
-      { dataLimit: byteCount },
+      {
+        dataLimit: byteCount,
+        checkReply: ({ data }) => {
+          if (data.length !== byteCount) {
+            throw new SensorError(
+              "protocol",
+              `UpImage sent ${data.length} bytes, expected ${byteCount}`,
+            );
+          }
+        },
+      },
     );
-    if (reply.data.length !== byteCount) {
-      throw new SensorError(
-        "protocol",
-        `UpImage sent ${reply.data.length} bytes, expected ${byteCount}`,
-      );
-    }
     return reply.data;
   }
 

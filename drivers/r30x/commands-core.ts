@@ -60,6 +60,12 @@ export interface SendExtras {
   readonly dataLimit?: number | undefined;
   readonly outbound?: Uint8Array | undefined;
   readonly reconfigure?: ChannelSettings | undefined;
+  /**
+   * Rejects a reply that arrived but is incomplete (a transfer cut short by a damaged
+   * packet) with a "protocol" SensorError, inside the retransmission loop, so a safe
+   * command is fetched again rather than failing on one bad byte.
+   */
+  readonly checkReply?: ((reply: CommandReply) => void) | undefined;
 }
 
 /**
@@ -88,14 +94,21 @@ export class CommandCore {
   ): Promise<CommandReply> {
     const attempts =
       options.retransmit !== false && isRetransmitSafe(instruction) ? 1 + RETRANSMISSIONS : 1;
+    const { checkReply, ...request } = extras;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.channel.execute({
+        const reply = await this.channel.execute({
           instruction,
-          ...extras,
+          ...request,
           signal: options.signal,
           timeoutMs: options.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
         });
+        // The module heard garbage instead of our request: the line's fault, not its verdict.
+        if (reply.confirmation === Confirmation.PacketReceiveError) {
+          throw deviceError(instruction, reply.confirmation);
+        }
+        if (reply.confirmation === Confirmation.Ok) checkReply?.(reply);
+        return reply;
       } catch (error) {
         if (attempt >= attempts || !isLineError(error) || options.signal?.aborted === true) {
           throw error;

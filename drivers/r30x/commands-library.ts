@@ -87,8 +87,10 @@ export class LibraryCommands extends CaptureCommands {
     const reply = await this.expectOk(Instruction.UpChar, this.transferOptions(maxBytes, options), {
       args: packArgs([buffer, 1]),
       dataLimit: maxBytes,
+      checkReply: ({ data }) => {
+        if (data.length === 0) throw new SensorError("protocol", "UpChar sent no template data");
+      },
     });
-    if (reply.data.length === 0) throw new SensorError("protocol", "UpChar sent no template data");
     return reply.data;
   }
 

@@ -76,8 +76,10 @@ async function raiseBaud(
   let fast: LinkSession | undefined;
   try {
     fast = await openLinkSession(target, FASTEST_BAUD, { signal });
-    for (let i = 0; i < VERIFY_ROUND_TRIPS; i++)
-      await fast.commands.readSystemParameters({ signal });
+    // Without retransmission: retries would hide exactly the errors this is looking for.
+    for (let i = 0; i < VERIFY_ROUND_TRIPS; i++) {
+      await fast.commands.readSystemParameters({ signal, retransmit: false });
+    }
     target.logger?.debug({ path: target.path, from: original, to: FASTEST_BAUD }, "link tuned");
     return fast;
   } catch (error) {

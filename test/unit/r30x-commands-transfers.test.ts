@@ -285,3 +285,42 @@ describe("retransmission on a lossy line", () => {
     expect(frames.filter((f) => f.payload[0] === Instruction.DeleteChar)).toHaveLength(1);
   });
 });
+
+describe("retransmission of damaged transfers", () => {
+  it("fetches an image again when one of its packets was lost on the line", async () => {
+    const image = pattern(1024);
+    let uploads = 0;
+    const { commands } = scripted((frame) => {
+      if (frame.payload[0] !== Instruction.UpImage) return [];
+      uploads++;
+      const packets = dataPackets(image, 128);
+      // The first time, the fourth packet never arrives; the last one still ends the transfer.
+      return [ack(Confirmation.Ok), ...packets.filter((_, i) => uploads > 1 || i !== 3)];
+    });
+    const received = await commands.upImage(1024, { timeoutMs: 200 });
+    expect(Buffer.from(received).equals(Buffer.from(image))).toBe(true);
+    expect(uploads).toBe(2);
+  });
+
+  it("sends a request again when the module reports it arrived garbled (0x01)", async () => {
+    let requests = 0;
+    const { commands } = scripted((frame) => {
+      if (frame.payload[0] !== Instruction.TemplateNum) return [];
+      requests++;
+      return [requests === 1 ? ack(Confirmation.PacketReceiveError) : ack(Confirmation.Ok, [0, 7])];
+    });
+    await expect(commands.templateCount({ timeoutMs: 100 })).resolves.toBe(7);
+    expect(requests).toBe(2);
+  });
+
+  it("does not repeat a module-changing command the module reported garbled", async () => {
+    let requests = 0;
+    const { commands } = scripted((frame) => {
+      if (frame.payload[0] !== Instruction.Empty) return [];
+      requests++;
+      return [ack(Confirmation.PacketReceiveError)];
+    });
+    await expect(commands.empty({ timeoutMs: 100 })).rejects.toMatchObject({ deviceCode: 0x01 });
+    expect(requests).toBe(1);
+  });
+});
