@@ -38,18 +38,23 @@ export function gradientCovariance(
   let xx = 0;
   let yy = 0;
   let xy = 0;
+  const last = width - 1;
+  // Edge columns take one-sided differences (scale 1), inner ones central (scale 0.5).
+  const edgeScale = width === 1 ? 0 : 1;
   for (let y = 0; y < height; y++) {
     const row = (top + y) * stride + left;
     const up = y === 0 ? 0 : -stride;
     const down = y === height - 1 ? 0 : stride;
     const yScale = height === 1 ? 0 : up === 0 || down === 0 ? 1 : 0.5;
-    for (let x = 0; x < width; x++) {
+    for (let x = 0; x <= last; x++) {
       const at = row + x;
-      const back = x === 0 ? 0 : 1;
-      const ahead = x === width - 1 ? 0 : 1;
-      const xScale = width === 1 ? 0 : back === 0 || ahead === 0 ? 1 : 0.5;
-      const gx = ((pixels[at + ahead] ?? 0) - (pixels[at - back] ?? 0)) * xScale;
-      const gy = ((pixels[at + down] ?? 0) - (pixels[at + up] ?? 0)) * yScale;
+      const gx =
+        x === 0
+          ? ((pixels[at + (last === 0 ? 0 : 1)] as number) - (pixels[at] as number)) * edgeScale
+          : x === last
+            ? ((pixels[at] as number) - (pixels[at - 1] as number)) * edgeScale
+            : ((pixels[at + 1] as number) - (pixels[at - 1] as number)) * 0.5;
+      const gy = ((pixels[at + down] as number) - (pixels[at + up] as number)) * yScale;
       xx += gx * gx;
       yy += gy * gy;
       xy += gx * gy;
@@ -94,13 +99,21 @@ export class SegmentationMask {
     for (let y = 0; y < height; y++) {
       const row = y * width;
       const cellRow = Math.floor(y / blockSize) * this.columns;
-      for (let x = 0; x < width; x++) {
-        const value = pixels[row + x] ?? 0;
-        const cell = cellRow + Math.floor(x / blockSize);
-        sums[cell] = (sums[cell] ?? 0) + value;
-        squares[cell] = (squares[cell] ?? 0) + value * value;
-        total += value;
-        totalSquares += value * value;
+      for (let column = 0; column < this.columns; column++) {
+        // Integer sums of one block row: exact, so summing per block changes nothing.
+        const end = Math.min(width, (column + 1) * blockSize);
+        let sum = 0;
+        let sumSquares = 0;
+        for (let x = column * blockSize; x < end; x++) {
+          const value = pixels[row + x] as number;
+          sum += value;
+          sumSquares += value * value;
+        }
+        const cell = cellRow + column;
+        sums[cell] = (sums[cell] as number) + sum;
+        squares[cell] = (squares[cell] as number) + sumSquares;
+        total += sum;
+        totalSquares += sumSquares;
       }
     }
     const count = width * height;
@@ -141,6 +154,9 @@ function roundHalfEven(value: number): number {
 /** OpenCV warpAffine's fixed-point nearest-neighbour lookup: 10 fractional bits. */
 const AB_BITS = 10;
 const AB_SCALE = 1 << AB_BITS;
+/** Per-column parts of extractSlantedBlock's lookup, shared by every call (no reentry). */
+const columnStepX = new Int32Array(SLANTED_WINDOW);
+const columnStepY = new Int32Array(SLANTED_WINDOW);
 
 /**
  * Cuts a `rows` x `columns` window out of the SLANTED_WINDOW-sided window at (left, top),
@@ -184,6 +200,11 @@ export function extractSlantedBlock(
   const half = size / 2;
   const firstRow = half - rows / 2;
   const firstColumn = half - columns / 2;
+  for (let c = 0; c < columns; c++) {
+    const x = firstColumn + c;
+    columnStepX[c] = roundHalfEven(i00 * x * AB_SCALE);
+    columnStepY[c] = roundHalfEven(i10 * x * AB_SCALE);
+  }
   const { pixels } = plane;
   const stride = plane.width;
   const sourceLeft = left - border;
@@ -192,13 +213,13 @@ export function extractSlantedBlock(
     const y = firstRow + r;
     const x0 = roundHalfEven((i01 * y + i02) * AB_SCALE) + AB_SCALE / 2;
     const y0 = roundHalfEven((i11 * y + i12) * AB_SCALE) + AB_SCALE / 2;
+    const outRow = r * columns;
     for (let c = 0; c < columns; c++) {
-      const x = firstColumn + c;
-      const sx = (x0 + roundHalfEven(i00 * x * AB_SCALE)) >> AB_BITS;
-      const sy = (y0 + roundHalfEven(i10 * x * AB_SCALE)) >> AB_BITS;
+      const sx = (x0 + (columnStepX[c] as number)) >> AB_BITS;
+      const sy = (y0 + (columnStepY[c] as number)) >> AB_BITS;
       const ix = sourceLeft + sx;
       const iy = sourceTop + sy;
-      out[r * columns + c] =
+      out[outRow + c] =
         sx >= 0 &&
         sx < source &&
         sy >= 0 &&
@@ -207,7 +228,7 @@ export function extractSlantedBlock(
         iy >= 0 &&
         ix < stride &&
         iy < plane.height
-          ? (pixels[iy * stride + ix] ?? 0)
+          ? (pixels[iy * stride + ix] as number)
           : 0;
     }
   }
@@ -230,7 +251,7 @@ export function ridgeValleyStructure(
   let meanV = 0;
   for (let c = 0; c < columns; c++) {
     let sum = 0;
-    for (let r = 0; r < rows; r++) sum += block[r * columns + c] ?? 0;
+    for (let r = 0; r < rows; r++) sum += block[r * columns + c] as number;
     const value = sum / rows;
     profile[c] = value;
     meanX += c + 1;
@@ -267,17 +288,24 @@ export class SlantedBlockGrid {
   readonly orientation: Float64Array;
   readonly foreground: Uint8Array;
   readonly count: number;
+  /** Blocks per row and rows of blocks; block i sits in row floor(i / columns). */
+  readonly columns: number;
+  readonly rows: number;
 
   constructor(plane: Plane, mask: SegmentationMask) {
     const offset = Math.ceil((SLANTED_WINDOW - BLOCK_SIZE) / 2);
     const lefts: number[] = [];
     const tops: number[] = [];
+    let rows = 0;
     for (let top = offset; top < plane.height - (BLOCK_SIZE + offset - 1); top += BLOCK_SIZE) {
+      rows++;
       for (let left = offset; left < plane.width - (BLOCK_SIZE + offset - 1); left += BLOCK_SIZE) {
         lefts.push(left);
         tops.push(top);
       }
     }
+    this.rows = rows;
+    this.columns = rows === 0 ? 0 : lefts.length / rows;
     this.count = lefts.length;
     this.windowLeft = new Int32Array(this.count);
     this.windowTop = new Int32Array(this.count);

@@ -21,8 +21,8 @@ export function measureContrast(plane: Plane): ContrastMeasures {
     for (let column = 0; column < columns; column++) {
       const end = Math.min(width, (column + 1) * BLOCK_SIZE);
       let sum = 0;
-      for (let x = column * BLOCK_SIZE; x < end; x++) sum += pixels[row + x] ?? 0;
-      blockSums[cellRow + column] = (blockSums[cellRow + column] ?? 0) + sum;
+      for (let x = column * BLOCK_SIZE; x < end; x++) sum += pixels[row + x] as number;
+      blockSums[cellRow + column] = (blockSums[cellRow + column] as number) + sum;
       total += sum;
     }
   }

@@ -53,7 +53,7 @@ function frequencyDomainQuality(
   );
   for (let r = 0; r < rows; r++) {
     let sum = 0;
-    for (let c = 0; c < columns; c++) sum += s.block[r * columns + c] ?? 0;
+    for (let c = 0; c < columns; c++) sum += s.block[r * columns + c] as number;
     s.signature[r] = sum / columns;
   }
   let peak = 0;
@@ -63,9 +63,9 @@ function frequencyDomainQuality(
     let im = 0;
     const base = k * N;
     for (let n = 0; n < N; n++) {
-      const value = s.signature[n] ?? 0;
-      re += value * (COS[base + n] ?? 0);
-      im += value * (SIN[base + n] ?? 0);
+      const value = s.signature[n] as number;
+      re += value * (COS[base + n] as number);
+      im += value * (SIN[base + n] as number);
     }
     const magnitude = Math.sqrt(re * re + im * im);
     s.amplitude[k - 1] = magnitude;

@@ -73,7 +73,7 @@ export function measureIso29794(image: GreyImage): Iso29794Measures {
   const lcs = measureLcs(plane, grid);
   const fda = measureFda(plane, grid);
   const rvup = measureRvup(plane, grid);
-  const of = measureOrientationFlow(plane);
+  const of = measureOrientationFlow(grid);
   const roi = computeRegionOfInterest(plane);
   const coherence = measureCoherence(plane, roi);
 

@@ -93,7 +93,7 @@ function localClarity(plane: Plane, grid: SlantedBlockGrid, index: number, s: Sc
     const line = s.threshold[c] ?? 0;
     const isRidge = s.ridge[c] === 1;
     for (let r = 0; r < rows; r++) {
-      const value = s.block[r * columns + c] ?? 0;
+      const value = s.block[r * columns + c] as number;
       if (isRidge) {
         if (value >= line) ridgeWrong++;
       } else if (value < line) {

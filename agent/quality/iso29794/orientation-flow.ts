@@ -1,21 +1,10 @@
-import {
-  SLANTED_WINDOW,
-  SegmentationMask,
-  gradientCovariance,
-  ridgeOrientation,
-} from "./block-geometry.js";
+import type { SlantedBlockGrid } from "./block-geometry.js";
 import { ValueList, type HistogramFeature } from "./histogram.js";
-import type { Plane } from "./prepare.js";
 
 /** NFIQ 2 OFHISTLIMITS: inner bin boundaries of the OF histogram. */
 const OF_BOUNDARIES = [
   1.715e-2, 3.5e-2, 5.57e-2, 8.1e-2, 1.15e-1, 1.718e-1, 2.569e-1, 4.758e-1, 7.48e-1,
 ] as const;
-/**
- * Block size, also used for its ridge segmentation. Older NFIQ 2 sources set 16; NFIQ 2.3,
- * which produced NIST's reference output, uses 32 (only 32 reproduces its OF histograms).
- */
-const OF_BLOCK = 32;
 /** Angle changes up to 4 degrees count as smooth flow (NFIQ 2 OFFeature angleMin). */
 const ANGLE_MIN = (4 * Math.PI) / 180;
 /** Scale of the score: the change from ANGLE_MIN to a right angle maps to 0..1. */
@@ -23,31 +12,23 @@ const ANGLE_RANGE = ((90 - 4) * Math.PI) / 180;
 
 /**
  * Orientation flow (ISO/IEC 29794-4 OF; NFIQ 2 OFFeature): per 32x32 block, the mean
- * absolute difference of its ridge orientation from its eight neighbours. Blocks are
- * placed as NFIQ 2 places them for its 32x16 slanted window (2 pixels in); only blocks
- * whose whole 3x3 neighbourhood is foreground and whose change exceeds ANGLE_MIN count.
+ * absolute difference of its ridge orientation from its eight neighbours. NFIQ 2 places
+ * these blocks, and segments them, exactly as the slanted-block grid does (2 pixels in, 32
+ * pixels; older NFIQ 2 sources used 16, but only 32 reproduces NFIQ 2.3's OF histograms),
+ * so the grid's orientations and foreground flags are reused. Only blocks whose whole 3x3
+ * neighbourhood is foreground and whose change exceeds ANGLE_MIN count.
  */
-export function measureOrientationFlow(plane: Plane): HistogramFeature {
-  const mask = new SegmentationMask(plane, OF_BLOCK);
-  const offset = Math.ceil((SLANTED_WINDOW - OF_BLOCK) / 2);
-  const lastTop = plane.height - (OF_BLOCK + offset - 1);
-  const lastLeft = plane.width - (OF_BLOCK + offset - 1);
-  const rows = Math.max(0, Math.ceil((lastTop - offset) / OF_BLOCK));
-  const columns = Math.max(0, Math.ceil((lastLeft - offset) / OF_BLOCK));
+export function measureOrientationFlow(grid: SlantedBlockGrid): HistogramFeature {
+  const { rows, columns } = grid;
   // Padded by one block of background on every side, as NFIQ 2 pads with zeros.
   const stride = columns + 2;
   const orientation = new Float64Array(stride * (rows + 2));
   const foreground = new Uint8Array(stride * (rows + 2));
-  const covariance = new Float64Array(3);
   for (let row = 0; row < rows; row++) {
-    const top = offset + row * OF_BLOCK;
-    for (let column = 0; column < columns; column++) {
-      const left = offset + column * OF_BLOCK;
-      const cell = (row + 1) * stride + column + 1;
-      gradientCovariance(plane, left, top, OF_BLOCK, OF_BLOCK, covariance);
-      orientation[cell] = ridgeOrientation(covariance);
-      foreground[cell] = mask.covers(left, top, OF_BLOCK, OF_BLOCK) ? 1 : 0;
-    }
+    const cell = (row + 1) * stride + 1;
+    const block = row * columns;
+    orientation.set(grid.orientation.subarray(block, block + columns), cell);
+    foreground.set(grid.foreground.subarray(block, block + columns), cell);
   }
 
   const values = new ValueList(rows * columns);

@@ -62,9 +62,9 @@ export function prepareImage(image: GreyImage): Plane {
     const row = y * width;
     let sum = 0;
     for (let x = 0; x < width; x++) {
-      const value = pixels[row + x] ?? 0;
+      const value = pixels[row + x] as number;
       sum += value;
-      columnSums[x] = (columnSums[x] ?? 0) + value;
+      columnSums[x] = (columnSums[x] as number) + value;
     }
     rowSums[y] = sum;
   }

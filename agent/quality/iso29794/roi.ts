@@ -46,6 +46,160 @@ function reflect101(index: number, n: number): number {
   return i;
 }
 
+/** For each position of a line padded by `half` on both sides, the source index it mirrors. */
+function reflectedIndices(n: number, half: number): Int32Array {
+  const indices = new Int32Array(n + 2 * half);
+  for (let i = -half; i < n + half; i++) indices[i + half] = reflect101(i, n);
+  return indices;
+}
+
+/** Tap offsets low[k] = half - k and high[k] = half + k about a centre at `half`. */
+function centredTaps(half: number): { low: Int32Array; high: Int32Array } {
+  const low = new Int32Array(half + 1);
+  const high = new Int32Array(half + 1);
+  for (let k = 1; k <= half; k++) {
+    low[k] = half - k;
+    high[k] = half + k;
+  }
+  return { low, high };
+}
+
+/**
+ * Sets acc[i], for i in [from, to), to the symmetric kernel applied around source[centre + i]:
+ * the centre tap plus, for k = 1..half, kernel[half + k] times the sum of the mirrored
+ * pixels source[low[k] + i] and source[high[k] + i]. The inner loops carry no dependency
+ * from one i to the next, and four taps share each update of acc, which roughly halves the
+ * time over one tap at a time.
+ */
+function applyMirroredTaps(
+  acc: Float64Array,
+  source: Float32Array,
+  from: number,
+  to: number,
+  centre: number,
+  low: Int32Array,
+  high: Int32Array,
+  kernel: Float32Array,
+): void {
+  const half = (kernel.length - 1) / 2;
+  const centreWeight = kernel[half] as number;
+  for (let i = from; i < to; i++) acc[i] = centreWeight * (source[centre + i] as number);
+  let k = 1;
+  for (; k + 3 <= half; k += 4) {
+    const w1 = kernel[half + k] as number;
+    const w2 = kernel[half + k + 1] as number;
+    const w3 = kernel[half + k + 2] as number;
+    const w4 = kernel[half + k + 3] as number;
+    const l1 = low[k] as number;
+    const l2 = low[k + 1] as number;
+    const l3 = low[k + 2] as number;
+    const l4 = low[k + 3] as number;
+    const h1 = high[k] as number;
+    const h2 = high[k + 1] as number;
+    const h3 = high[k + 2] as number;
+    const h4 = high[k + 3] as number;
+    for (let i = from; i < to; i++) {
+      acc[i] =
+        (acc[i] as number) +
+        (w1 * ((source[l1 + i] as number) + (source[h1 + i] as number)) +
+          w2 * ((source[l2 + i] as number) + (source[h2 + i] as number)) +
+          w3 * ((source[l3 + i] as number) + (source[h3 + i] as number)) +
+          w4 * ((source[l4 + i] as number) + (source[h4 + i] as number)));
+    }
+  }
+  for (; k <= half; k++) {
+    const weight = kernel[half + k] as number;
+    const l = low[k] as number;
+    const h = high[k] as number;
+    for (let i = from; i < to; i++) {
+      acc[i] =
+        (acc[i] as number) + weight * ((source[l + i] as number) + (source[h + i] as number));
+    }
+  }
+}
+
+/**
+ * Vertical pass of a separable blur, rounded back to 8 bits; `rows` holds the horizontal
+ * pass. Each output row is accumulated a whole source row at a time, so memory is read in
+ * order. Where every row in a column's window holds the same value (a blurred mask far
+ * from its edges) the output is that value blurred, computed once.
+ */
+function blurColumns(
+  rows: Float32Array,
+  width: number,
+  height: number,
+  kernel: Float32Array,
+  flatValues: readonly number[],
+): Uint8Array {
+  const size = kernel.length;
+  const half = (size - 1) / 2;
+  const rowStart = reflectedIndices(height, half);
+  for (let i = 0; i < rowStart.length; i++) rowStart[i] = (rowStart[i] as number) * width;
+  const out = new Uint8Array(width * height);
+  const column = new Float64Array(width);
+  // Per flat value: its blurred, rounded output (with the same arithmetic as any other
+  // pixel) and how many window rows hold it per column.
+  const taps = centredTaps(half);
+  const flatOutputs = flatValues.map((value) => {
+    const blurred = new Float64Array(1);
+    applyMirroredTaps(
+      blurred,
+      new Float32Array(size).fill(value),
+      0,
+      1,
+      half,
+      taps.low,
+      taps.high,
+      kernel,
+    );
+    return Math.round(blurred[0] as number);
+  });
+  const flatCounts = flatValues.map(() => new Int32Array(width));
+  const countRow = (start: number, step: number): void => {
+    flatValues.forEach((value, v) => {
+      const counts = flatCounts[v] as Int32Array;
+      for (let x = 0; x < width; x++) {
+        if (rows[start + x] === value) counts[x] = (counts[x] as number) + step;
+      }
+    });
+  };
+  // Per column of the current output row: index of the flat value filling its window, or -1.
+  const flatAt = new Int8Array(width);
+  // Start of the source rows mirrored about the current output row, per tap.
+  const low = new Int32Array(half + 1);
+  const high = new Int32Array(half + 1);
+  for (let i = 0; i < size - 1; i++) countRow(rowStart[i] as number, 1);
+
+  for (let y = 0; y < height; y++) {
+    countRow(rowStart[y + size - 1] as number, 1);
+    flatAt.fill(-1);
+    flatCounts.forEach((counts, v) => {
+      for (let x = 0; x < width; x++) if (counts[x] === size) flatAt[x] = v;
+    });
+    for (let k = 1; k <= half; k++) {
+      low[k] = rowStart[y + half - k] as number;
+      high[k] = rowStart[y + half + k] as number;
+    }
+    const row = y * width;
+    let x = 0;
+    while (x < width) {
+      const flat = flatAt[x] as number;
+      if (flat >= 0) {
+        out[row + x] = flatOutputs[flat] as number;
+        x++;
+        continue;
+      }
+      // A span of columns that needs the full sum: up to the next flat column.
+      const from = x;
+      while (x < width && flatAt[x] === -1) x++;
+      applyMirroredTaps(column, rows, from, x, rowStart[y + half] as number, low, high, kernel);
+      for (let i = from; i < x; i++) out[row + i] = Math.round(column[i] as number);
+    }
+    countRow(rowStart[y] as number, -1);
+  }
+  return out;
+}
+
 /**
  * Separable Gaussian blur of an 8-bit plane with the full kernel, rounded back to 8 bits
  * like OpenCV's (which works in fixed point; the difference moves the ROI mean by under
@@ -54,63 +208,102 @@ function reflect101(index: number, n: number): number {
 function gaussianBlur(source: Uint8Array, width: number, height: number, size: number): Uint8Array {
   const kernel = gaussianKernel(size);
   const half = (size - 1) / 2;
-  const rowPass = new Float32Array(width * height);
+  const columnAt = reflectedIndices(width, half);
+  const rows = new Float32Array(width * height);
   const padded = new Float32Array(width + 2 * half);
+  const sum = new Float64Array(width);
+  const { low, high } = centredTaps(half);
   for (let y = 0; y < height; y++) {
     const row = y * width;
-    for (let x = -half; x < width + half; x++) {
-      padded[x + half] = source[row + reflect101(x, width)] ?? 0;
+    for (let i = 0; i < padded.length; i++) {
+      padded[i] = source[row + (columnAt[i] as number)] as number;
     }
-    for (let x = 0; x < width; x++) {
-      const centre = x + half;
-      let sum = (kernel[half] ?? 0) * (padded[centre] ?? 0);
-      for (let k = 1; k <= half; k++) {
-        sum += (kernel[half + k] ?? 0) * ((padded[centre - k] ?? 0) + (padded[centre + k] ?? 0));
-      }
-      rowPass[row + x] = sum;
-    }
+    applyMirroredTaps(sum, padded, 0, width, half, low, high, kernel);
+    rows.set(sum, row);
   }
-  const out = new Uint8Array(width * height);
-  const rowIndex = new Int32Array(height + 2 * half);
-  for (let y = -half; y < height + half; y++) rowIndex[y + half] = reflect101(y, height) * width;
-  const column = new Float32Array(width);
-  for (let y = 0; y < height; y++) {
-    column.fill(0);
-    for (let k = 0; k < size; k++) {
-      const weight = kernel[k] ?? 0;
-      const from = rowIndex[y + k] ?? 0;
-      for (let x = 0; x < width; x++) {
-        column[x] = (column[x] ?? 0) + weight * (rowPass[from + x] ?? 0);
-      }
-    }
-    const row = y * width;
-    for (let x = 0; x < width; x++) out[row + x] = Math.round(column[x] ?? 0);
-  }
-  return out;
+  return blurColumns(rows, width, height, kernel, []);
 }
 
-/** 5x5 minimum filter; pixels beyond the edge are ignored, as OpenCV's erode does. */
-function erode(source: Uint8Array, width: number, height: number): Uint8Array {
-  const half = (ERODE_SIZE - 1) / 2;
-  const across = new Uint8Array(width * height);
+/**
+ * gaussianBlur for a mask of 0 and 255. A row is runs of 255, so each output pixel of the
+ * horizontal pass is 255 times the kernel weight under the runs its window overlaps,
+ * read off the kernel's cumulative sum; the vertical pass then skips the columns whose
+ * window is all background or all mask.
+ */
+function gaussianBlurMask(
+  mask: Uint8Array,
+  width: number,
+  height: number,
+  size: number,
+): Uint8Array {
+  const kernel = gaussianKernel(size);
+  const half = (size - 1) / 2;
+  const cumulative = new Float64Array(size + 1);
+  for (let i = 0; i < size; i++)
+    cumulative[i + 1] = (cumulative[i] as number) + (kernel[i] as number);
+  const columnAt = reflectedIndices(width, half);
+  const rows = new Float32Array(width * height);
+  const runStart = new Int32Array(columnAt.length);
+  const runEnd = new Int32Array(columnAt.length);
   for (let y = 0; y < height; y++) {
     const row = y * width;
+    // Runs of 255 along the padded row, as [start, end) in padded coordinates.
+    let runs = 0;
+    for (let i = 0; i < columnAt.length; i++) {
+      if (mask[row + (columnAt[i] as number)] === 0) continue;
+      if (runs > 0 && runEnd[runs - 1] === i) runEnd[runs - 1] = i + 1;
+      else {
+        runStart[runs] = i;
+        runEnd[runs++] = i + 1;
+      }
+    }
+    let first = 0;
     for (let x = 0; x < width; x++) {
-      let least = 255;
-      const end = Math.min(width - 1, x + half);
-      for (let i = Math.max(0, x - half); i <= end; i++)
-        least = Math.min(least, source[row + i] ?? 255);
-      across[row + x] = least;
+      // The window covers padded positions [x, x + size).
+      while (first < runs && (runEnd[first] as number) <= x) first++;
+      let weight = 0;
+      for (let r = first; r < runs && (runStart[r] as number) < x + size; r++) {
+        const from = Math.max(0, (runStart[r] as number) - x);
+        const to = Math.min(size, (runEnd[r] as number) - x);
+        weight += (cumulative[to] as number) - (cumulative[from] as number);
+      }
+      rows[row + x] = 255 * weight;
     }
   }
-  const out = new Uint8Array(width * height);
+  const full = Math.fround(255 * ((cumulative[size] as number) - (cumulative[0] as number)));
+  return blurColumns(rows, width, height, kernel, [0, full]);
+}
+
+/**
+ * 5x5 minimum filter; pixels beyond the edge are ignored, as OpenCV's erode does. Each
+ * pass takes the minimum with one shifted copy of the line at a time, so the inner loops
+ * run over whole rows without per-pixel bounds.
+ */
+function erode(source: Uint8Array, width: number, height: number): Uint8Array {
+  const half = (ERODE_SIZE - 1) / 2;
+  const across = source.slice(0, width * height);
   for (let y = 0; y < height; y++) {
-    const end = Math.min(height - 1, y + half);
-    for (let x = 0; x < width; x++) {
-      let least = 255;
-      for (let j = Math.max(0, y - half); j <= end; j++)
-        least = Math.min(least, across[j * width + x] ?? 255);
-      out[y * width + x] = least;
+    const row = y * width;
+    for (let shift = -half; shift <= half; shift++) {
+      if (shift === 0) continue;
+      const from = row + Math.max(0, -shift);
+      const to = row + Math.min(width, width - shift);
+      for (let i = from; i < to; i++) {
+        const value = source[i + shift] as number;
+        across[i] = Math.min(value, across[i] as number);
+      }
+    }
+  }
+  const out = across.slice();
+  for (let y = 0; y < height; y++) {
+    const row = y * width;
+    for (let shift = -half; shift <= half; shift++) {
+      if (shift === 0 || y + shift < 0 || y + shift >= height) continue;
+      const other = (y + shift) * width - row;
+      for (let i = row; i < row + width; i++) {
+        const value = across[i + other] as number;
+        out[i] = Math.min(value, out[i] as number);
+      }
     }
   }
   return out;
@@ -122,7 +315,10 @@ function erode(source: Uint8Array, width: number, height: number): Uint8Array {
  */
 function otsuBinarise(image: Uint8Array): void {
   const histogram = new Float64Array(256);
-  for (const value of image) histogram[value] = (histogram[value] ?? 0) + 1;
+  for (let i = 0; i < image.length; i++) {
+    const value = image[i] as number;
+    histogram[value] = (histogram[value] as number) + 1;
+  }
   const scale = 1 / image.length;
   let mu = 0;
   for (let i = 0; i < 256; i++) mu += i * (histogram[i] ?? 0);
@@ -146,60 +342,81 @@ function otsuBinarise(image: Uint8Array): void {
       threshold = i;
     }
   }
-  for (let i = 0; i < image.length; i++) image[i] = (image[i] ?? 0) > threshold ? 255 : 0;
+  for (let i = 0; i < image.length; i++) image[i] = (image[i] as number) > threshold ? 255 : 0;
+}
+
+interface Component {
+  readonly size: number;
+  readonly touchesEdge: boolean;
+  readonly boxArea: number;
 }
 
 /**
- * Labels the 4-connected components of pixels equal to `value`, calling `visit` with each
- * component's pixel list (in `stack`, first `size` entries), whether it touches the image
- * edge and its bounding box.
+ * Floods the 4-connected component of `seed` among pixels equal to `image[seed]`, marking
+ * it in `seen`; its pixels are left in the first `size` entries of `stack`.
+ */
+function floodComponent(
+  image: Uint8Array,
+  width: number,
+  height: number,
+  seed: number,
+  seen: Uint8Array,
+  stack: Int32Array,
+): Component {
+  const value = image[seed];
+  seen[seed] = 1;
+  stack[0] = seed;
+  let size = 1;
+  let touchesEdge = false;
+  let minX = width;
+  let maxX = -1;
+  let minY = height;
+  let maxY = -1;
+  for (let head = 0; head < size; head++) {
+    const at = stack[head] as number;
+    const x = at % width;
+    const y = (at - x) / width;
+    if (x === 0 || y === 0 || x === width - 1 || y === height - 1) touchesEdge = true;
+    if (x < minX) minX = x;
+    if (x > maxX) maxX = x;
+    if (y < minY) minY = y;
+    if (y > maxY) maxY = y;
+    if (x > 0 && seen[at - 1] !== 1 && image[at - 1] === value) {
+      seen[at - 1] = 1;
+      stack[size++] = at - 1;
+    }
+    if (x < width - 1 && seen[at + 1] !== 1 && image[at + 1] === value) {
+      seen[at + 1] = 1;
+      stack[size++] = at + 1;
+    }
+    if (y > 0 && seen[at - width] !== 1 && image[at - width] === value) {
+      seen[at - width] = 1;
+      stack[size++] = at - width;
+    }
+    if (y < height - 1 && seen[at + width] !== 1 && image[at + width] === value) {
+      seen[at + width] = 1;
+      stack[size++] = at + width;
+    }
+  }
+  return { size, touchesEdge, boxArea: (maxX - minX + 1) * (maxY - minY + 1) };
+}
+
+/**
+ * Visits the 4-connected components of pixels equal to `value` in scan order of their
+ * first pixel, which is `stack[0]` during the visit.
  */
 function forEachComponent(
   image: Uint8Array,
   width: number,
   height: number,
   value: number,
-  visit: (stack: Int32Array, size: number, touchesEdge: boolean, boxArea: number) => void,
+  stack: Int32Array,
+  visit: (component: Component) => void,
 ): void {
   const seen = new Uint8Array(width * height);
-  const stack = new Int32Array(width * height);
   for (let seed = 0; seed < image.length; seed++) {
     if (seen[seed] === 1 || image[seed] !== value) continue;
-    seen[seed] = 1;
-    stack[0] = seed;
-    let size = 1;
-    let touchesEdge = false;
-    let minX = width;
-    let maxX = -1;
-    let minY = height;
-    let maxY = -1;
-    for (let head = 0; head < size; head++) {
-      const at = stack[head] ?? 0;
-      const x = at % width;
-      const y = (at - x) / width;
-      if (x === 0 || y === 0 || x === width - 1 || y === height - 1) touchesEdge = true;
-      if (x < minX) minX = x;
-      if (x > maxX) maxX = x;
-      if (y < minY) minY = y;
-      if (y > maxY) maxY = y;
-      if (x > 0 && seen[at - 1] !== 1 && image[at - 1] === value) {
-        seen[at - 1] = 1;
-        stack[size++] = at - 1;
-      }
-      if (x < width - 1 && seen[at + 1] !== 1 && image[at + 1] === value) {
-        seen[at + 1] = 1;
-        stack[size++] = at + 1;
-      }
-      if (y > 0 && seen[at - width] !== 1 && image[at - width] === value) {
-        seen[at - width] = 1;
-        stack[size++] = at - width;
-      }
-      if (y < height - 1 && seen[at + width] !== 1 && image[at + width] === value) {
-        seen[at + width] = 1;
-        stack[size++] = at + width;
-      }
-    }
-    visit(stack, size, touchesEdge, (maxX - minX + 1) * (maxY - minY + 1));
+    visit(floodComponent(image, width, height, seed, seen, stack));
   }
 }
 
@@ -212,43 +429,39 @@ export function computeRegionOfInterest(plane: Plane): RegionOfInterest {
   const { width, height, pixels } = plane;
   const mask = gaussianBlur(erode(pixels, width, height), width, height, FIRST_BLUR);
   otsuBinarise(mask);
-  const area = gaussianBlur(mask, width, height, SECOND_BLUR);
+  const area = gaussianBlurMask(mask, width, height, SECOND_BLUR);
   otsuBinarise(area);
 
+  const stack = new Int32Array(width * height);
   // Light regions not reaching the edge are holes in the finger area.
-  forEachComponent(area, width, height, 255, (stack, size, touchesEdge) => {
+  forEachComponent(area, width, height, 255, stack, ({ size, touchesEdge }) => {
     if (touchesEdge) return;
-    for (let i = 0; i < size; i++) area[stack[i] ?? 0] = 0;
+    for (let i = 0; i < size; i++) area[stack[i] as number] = 0;
   });
   // Keep the dark component with the largest bounding box (the first one on a tie).
   let largest = 0;
-  let largestSeed = -1;
-  forEachComponent(area, width, height, 0, (stack, _size, _edge, boxArea) => {
+  let roiPixels = 0;
+  const kept = new Int32Array(width * height);
+  forEachComponent(area, width, height, 0, stack, ({ size, boxArea }) => {
     if (boxArea > largest) {
       largest = boxArea;
-      largestSeed = stack[0] ?? -1;
+      roiPixels = size;
+      kept.set(stack.subarray(0, size));
     }
   });
   const keep = new Uint8Array(width * height);
-  if (largestSeed >= 0) {
-    forEachComponent(area, width, height, 0, (stack, size) => {
-      if (stack[0] !== largestSeed) return;
-      for (let i = 0; i < size; i++) keep[stack[i] ?? 0] = 1;
-    });
-  }
+  for (let i = 0; i < roiPixels; i++) keep[kept[i] as number] = 1;
 
   const blockColumns = Math.ceil(width / ROI_BLOCK);
   const blockRows = Math.ceil(height / ROI_BLOCK);
   const blocks = new Uint8Array(blockColumns * blockRows);
-  let roiPixels = 0;
   let sum = 0;
   for (let y = 0; y < height; y++) {
     const row = y * width;
     const blockRow = Math.floor(y / ROI_BLOCK) * blockColumns;
     for (let x = 0; x < width; x++) {
       if (keep[row + x] !== 1) continue;
-      roiPixels++;
-      sum += pixels[row + x] ?? 0;
+      sum += pixels[row + x] as number;
       blocks[blockRow + Math.floor(x / ROI_BLOCK)] = 1;
     }
   }
