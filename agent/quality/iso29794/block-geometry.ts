@@ -323,3 +323,43 @@ export class SlantedBlockGrid {
     }
   }
 }
+
+/**
+ * The slanted block of grid cell `index`: its window, turned to the cell's ridge
+ * orientation plus `turn` (FDA turns a further quarter to look across the ridges).
+ */
+export function extractGridBlock(
+  plane: Plane,
+  grid: SlantedBlockGrid,
+  index: number,
+  shape: {
+    readonly pad: boolean;
+    readonly rows: number;
+    readonly columns: number;
+    readonly turn?: number;
+  },
+  out: Uint8Array,
+): void {
+  extractSlantedBlock(
+    plane,
+    grid.windowLeft[index] ?? 0,
+    grid.windowTop[index] ?? 0,
+    (grid.orientation[index] ?? 0) + (shape.turn ?? 0),
+    shape.pad,
+    shape.rows,
+    shape.columns,
+    out,
+  );
+}
+
+/**
+ * Where the ridge/valley label flips among the first `limit` columns, written to
+ * `changes` as positions counted from the second column; returns how many.
+ */
+export function labelFlips(ridge: Uint8Array, limit: number, changes: Int32Array): number {
+  let count = 0;
+  for (let i = 1; i < limit; i++) {
+    if (ridge[i] !== ridge[i - 1]) changes[count++] = i - 1;
+  }
+  return count;
+}

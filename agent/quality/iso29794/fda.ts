@@ -1,7 +1,7 @@
 import {
   SLANTED_ACROSS,
   SLANTED_ALONG,
-  extractSlantedBlock,
+  extractGridBlock,
   type SlantedBlockGrid,
 } from "./block-geometry.js";
 import { ValueList, type HistogramFeature } from "./histogram.js";
@@ -41,16 +41,7 @@ function frequencyDomainQuality(
   // Rotated a further quarter turn, the ridges run across the rows: 32 rows x 16 columns.
   const rows = SLANTED_ACROSS;
   const columns = SLANTED_ALONG;
-  extractSlantedBlock(
-    plane,
-    grid.windowLeft[index] ?? 0,
-    grid.windowTop[index] ?? 0,
-    (grid.orientation[index] ?? 0) + Math.PI / 2,
-    true,
-    rows,
-    columns,
-    s.block,
-  );
+  extractGridBlock(plane, grid, index, { pad: true, rows, columns, turn: Math.PI / 2 }, s.block);
   for (let r = 0; r < rows; r++) {
     let sum = 0;
     for (let c = 0; c < columns; c++) sum += s.block[r * columns + c] as number;

@@ -1,7 +1,8 @@
 import {
   SLANTED_ACROSS,
   SLANTED_ALONG,
-  extractSlantedBlock,
+  extractGridBlock,
+  labelFlips,
   ridgeValleyStructure,
   type SlantedBlockGrid,
 } from "./block-geometry.js";
@@ -38,23 +39,11 @@ class Scratch {
 function localClarity(plane: Plane, grid: SlantedBlockGrid, index: number, s: Scratch): number {
   const rows = SLANTED_ALONG;
   const columns = SLANTED_ACROSS;
-  extractSlantedBlock(
-    plane,
-    grid.windowLeft[index] ?? 0,
-    grid.windowTop[index] ?? 0,
-    grid.orientation[index] ?? 0,
-    false,
-    rows,
-    columns,
-    s.block,
-  );
+  extractGridBlock(plane, grid, index, { pad: false, rows, columns }, s.block);
   ridgeValleyStructure(s.block, rows, columns, s.ridge, s.threshold, s.profile);
 
   // Positions (counted from the second column) where the ridge/valley label flips.
-  let changeCount = 0;
-  for (let i = 1; i < columns; i++) {
-    if (s.ridge[i] !== s.ridge[i - 1]) s.changes[changeCount++] = i - 1;
-  }
+  const changeCount = labelFlips(s.ridge, columns, s.changes);
   if (changeCount === 0) return 0;
 
   // Run widths alternate ridge, valley, ... from the first run (NFIQ 2 loclar's Wrv).

@@ -1,7 +1,8 @@
 import {
   SLANTED_ACROSS,
   SLANTED_ALONG,
-  extractSlantedBlock,
+  extractGridBlock,
+  labelFlips,
   ridgeValleyStructure,
   type SlantedBlockGrid,
 } from "./block-geometry.js";
@@ -34,23 +35,11 @@ function addRidgeValleyRatios(
 ): void {
   const rows = SLANTED_ALONG;
   const columns = SLANTED_ACROSS;
-  extractSlantedBlock(
-    plane,
-    grid.windowLeft[index] ?? 0,
-    grid.windowTop[index] ?? 0,
-    grid.orientation[index] ?? 0,
-    true,
-    rows,
-    columns,
-    s.block,
-  );
+  extractGridBlock(plane, grid, index, { pad: true, rows, columns }, s.block);
   ridgeValleyStructure(s.block, rows, columns, s.ridge, s.threshold, s.profile);
 
   // NFIQ 2 looks for label flips among the first 31 columns only.
-  let changeCount = 0;
-  for (let i = 1; i < columns - 1; i++) {
-    if (s.ridge[i] !== s.ridge[i - 1]) s.changes[changeCount++] = i - 1;
-  }
+  const changeCount = labelFlips(s.ridge, columns - 1, s.changes);
   if (changeCount === 0) return;
   const first = s.changes[0] ?? 0;
   const last = s.changes[changeCount - 1] ?? 0;
