@@ -1,19 +1,15 @@
-import type { IndicatorColour } from "../sensor.js";
+import type { IndicatorColour, IndicatorState } from "../sensor.js";
 
 /**
- * What the R503's aura ring should do. Shaped like IndicatorState so a sensor's
- * indicator state can be passed straight through; speed is the aura's own addition.
+ * What the R503's aura ring should do: a sensor's IndicatorState, passed straight
+ * through, plus the aura's own speed (0-255; the manual gives no unit; defaults to
+ * DEFAULT_AURA_SPEED).
  */
-export type AuraSetting =
-  | { readonly pattern: "off" }
-  | {
-      readonly pattern: "steady" | "breathing" | "flashing" | "fade-in" | "fade-out";
-      readonly colour: IndicatorColour;
-      /** 0-255; the manual gives no unit. Defaults to DEFAULT_AURA_SPEED. */
-      readonly speed?: number;
-      /** Breathing and flashing: 1-255 cycles, 0 (the default) until the next setting. */
-      readonly cycles?: number;
-    };
+export type AuraSetting = IndicatorState extends infer State
+  ? State extends { readonly pattern: "off" }
+    ? State
+    : State & { readonly speed?: number }
+  : never;
 
 /** The speed in the R503 manual's own example. */
 export const DEFAULT_AURA_SPEED = 0x50;

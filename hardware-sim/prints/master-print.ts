@@ -4,8 +4,7 @@ import {
   fingertipSize,
   layoutFingertip,
   orientationField,
-  type FingerClass,
-  type Point,
+  type FingertipLayout,
 } from "./orientation-field.js";
 import { mixSeeds, mulberry32 } from "./prng.js";
 import { ridgePeriodField } from "./ridge-frequency.js";
@@ -14,20 +13,13 @@ import { ridgePeriodField } from "./ridge-frequency.js";
  * The ridge pattern of one finger, independent of any capture: what every impression
  * of that finger is taken from.
  */
-export interface MasterPrint {
+export interface MasterPrint extends FingertipLayout {
   readonly seed: number;
   readonly position: number;
-  readonly fingerClass: FingerClass;
   readonly width: number;
   readonly height: number;
   /** Ridge relief, about -1 (valley floor) to 1 (ridge crest); 0 off the skin. */
   readonly ridges: Float32Array;
-  readonly centreX: number;
-  readonly centreY: number;
-  readonly halfWidth: number;
-  readonly halfHeight: number;
-  readonly cores: readonly Point[];
-  readonly deltas: readonly Point[];
 }
 
 /** Skin around the contact ellipse, so that a shifted or pressed impression still finds ridges. */
