@@ -70,7 +70,9 @@ async function main(): Promise<number> {
     }
     signalled = true;
     logger.info({ reason }, "stopping");
-    void agent.stop();
+    agent.stop().catch((error: unknown) => {
+      logger.error({ err: error }, "stopping failed");
+    });
   };
   process.on("SIGTERM", () => {
     shutdown("SIGTERM");

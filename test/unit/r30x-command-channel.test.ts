@@ -6,6 +6,7 @@ import { Instruction, Pid } from "../../drivers/r30x/constants.js";
 import { encodeFrame, type R30xFrame } from "../../drivers/r30x/frame.js";
 import { FrameParser } from "../../drivers/r30x/parser.js";
 import { isSensorError } from "../../drivers/sensor.js";
+import { loseBytesOnClosedLine } from "../support/closed-line.js";
 
 const ADDRESS = 0xff_ff_ff_ff;
 
@@ -25,7 +26,8 @@ function scripted(answer: (instruction: number) => Uint8Array[] | undefined): {
   const { host, device } = createMemoryLinkPair();
   const parser = new FrameParser({
     onFrame: (frame) => {
-      for (const bytes of answer(frame.payload[0] ?? -1) ?? []) void device.write(bytes);
+      for (const bytes of answer(frame.payload[0] ?? -1) ?? [])
+        device.write(bytes).catch(loseBytesOnClosedLine);
     },
   });
   device.onData((chunk) => {
@@ -106,9 +108,9 @@ describe("CommandChannel", () => {
         if (instruction === Instruction.GenImg) {
           setTimeout(() => {
             genImgReplies++;
-            void device.write(ack(0x00, 0xaa));
+            device.write(ack(0x00, 0xaa)).catch(loseBytesOnClosedLine);
           }, 40);
-        } else void device.write(ack(0x00, 0xbb));
+        } else device.write(ack(0x00, 0xbb)).catch(loseBytesOnClosedLine);
       },
     });
     device.onData((chunk) => {
@@ -169,7 +171,7 @@ describe("CommandChannel outbound data and settings", () => {
     const parser = new FrameParser({
       onFrame: (frame) => {
         frames.push(frame);
-        if (frame.pid === Pid.Command) void device.write(ack(0x00));
+        if (frame.pid === Pid.Command) device.write(ack(0x00)).catch(loseBytesOnClosedLine);
       },
     });
     device.onData((chunk) => {

@@ -7,6 +7,7 @@ import { encodeFrame, type R30xFrame } from "../../drivers/r30x/frame.js";
 import { FrameParser } from "../../drivers/r30x/parser.js";
 import { encodeSystemParameters } from "../../drivers/r30x/system-parameters.js";
 import { isSensorError } from "../../drivers/sensor.js";
+import { loseBytesOnClosedLine } from "../support/closed-line.js";
 
 const ADDRESS = 0xff_ff_ff_ff;
 const NEW_ADDRESS = 0x12_34_56_78;
@@ -52,7 +53,7 @@ function scripted(answer: Answer): { commands: R30xCommands; frames: R30xFrame[]
     onFrame: (frame) => {
       frames.push(frame);
       if (frame.pid !== Pid.Command) return;
-      for (const bytes of answer(frame) ?? []) void device.write(bytes);
+      for (const bytes of answer(frame) ?? []) device.write(bytes).catch(loseBytesOnClosedLine);
     },
   });
   device.onData((chunk) => {

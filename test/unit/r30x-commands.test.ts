@@ -6,6 +6,7 @@ import { Confirmation, Pid } from "../../drivers/r30x/constants.js";
 import { encodeFrame } from "../../drivers/r30x/frame.js";
 import { FrameParser } from "../../drivers/r30x/parser.js";
 import { isSensorError } from "../../drivers/sensor.js";
+import { loseBytesOnClosedLine } from "../support/closed-line.js";
 
 const ADDRESS = 0xff_ff_ff_ff;
 
@@ -38,7 +39,7 @@ function scripted(replies: readonly Uint8Array[]): {
   const parser = new FrameParser({
     onFrame: (frame) => {
       if (frame.pid !== Pid.Command) return;
-      for (const bytes of replies) void device.write(bytes);
+      for (const bytes of replies) device.write(bytes).catch(loseBytesOnClosedLine);
     },
   });
   device.onData((chunk) => {

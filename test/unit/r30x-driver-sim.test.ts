@@ -14,6 +14,7 @@ import {
   type SimulatedR30xOptions,
 } from "../../hardware-sim/r30x/simulated-module.js";
 import { syntheticImage } from "../../hardware-sim/r30x/synthetic-image.js";
+import { loseBytesOnClosedLine } from "../support/closed-line.js";
 
 const BASE_CONFIG: R30xSensorConfig = r30xSensorConfig({ id: "sensor-1", path: "memory://r30x" });
 
@@ -260,7 +261,8 @@ describe("R30xSensor against the simulated module", () => {
     const line = device();
     const spy = new FrameParser({
       onFrame: (frame) => {
-        if (frame.payload[0] === Instruction.GenImg) void line.write(impostor);
+        if (frame.payload[0] === Instruction.GenImg)
+          line.write(impostor).catch(loseBytesOnClosedLine);
       },
     });
     line.onData((chunk) => {
