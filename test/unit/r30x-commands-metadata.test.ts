@@ -3,17 +3,9 @@ import { encodeAura } from "../../drivers/r30x/aura.js";
 import { Instruction, isRetransmitSafe, RETRANSMIT_SAFE } from "../../drivers/r30x/constants.js";
 import { decodeProductInfo, encodeProductInfo } from "../../drivers/r30x/product-info.js";
 import type { IndicatorState } from "../../drivers/sensor.js";
+import { R503_PRODUCT_INFO, R503_PRODUCT_INFO_BYTES } from "../support/r30x-fixtures.js";
 
 // "R503", "2301", "00001234", hardware 1.2, "FPC1021", 192 x 192, 1536-byte templates, 200 pages.
-const PRODUCT_INFO = Uint8Array.from(
-  (
-    "52 35 30 33 00 00 00 00 00 00 00 00 00 00 00 00 32 33 30 31 " +
-    "30 30 30 30 31 32 33 34 01 02 46 50 43 31 30 32 31 00 00 C0 00 C0 06 00 00 C8"
-  )
-    .split(" ")
-    .map((byte) => Number.parseInt(byte, 16)),
-);
-
 describe("R30x retransmission safety", () => {
   it("says for every instruction whether a lost reply may be retried", () => {
     expect(Object.keys(RETRANSMIT_SAFE).sort()).toEqual(Object.keys(Instruction).sort());
@@ -50,19 +42,11 @@ describe("R30x aura and product information", () => {
   });
 
   it("round-trips product information and ignores the reserved tail", () => {
-    const info = decodeProductInfo(PRODUCT_INFO);
-    expect(info).toEqual({
-      model: "R503",
-      batch: "2301",
-      serial: "00001234",
-      hardwareVersion: { major: 1, minor: 2 },
-      sensorType: "FPC1021",
-      imageWidth: 192,
-      imageHeight: 192,
-      templateSize: 1536,
-      librarySize: 200,
-    });
-    expect(encodeProductInfo(info)).toEqual(PRODUCT_INFO);
-    expect(decodeProductInfo(Uint8Array.from([...PRODUCT_INFO, 0, 0, 0, 0]))).toEqual(info);
+    const info = decodeProductInfo(Uint8Array.from(R503_PRODUCT_INFO_BYTES));
+    expect(info).toEqual(R503_PRODUCT_INFO);
+    expect(encodeProductInfo(info)).toEqual(Uint8Array.from(R503_PRODUCT_INFO_BYTES));
+    expect(decodeProductInfo(Uint8Array.from([...R503_PRODUCT_INFO_BYTES, 0, 0, 0, 0]))).toEqual(
+      info,
+    );
   });
 });

@@ -8,13 +8,10 @@ import { FrameParser } from "../../drivers/r30x/parser.js";
 import { encodeSystemParameters } from "../../drivers/r30x/system-parameters.js";
 import { isSensorError } from "../../drivers/sensor.js";
 import { loseBytesOnClosedLine } from "../support/closed-line.js";
+import { hex } from "../support/bytes.js";
 
 const ADDRESS = 0xff_ff_ff_ff;
 const NEW_ADDRESS = 0x12_34_56_78;
-
-function hex(text: string): Uint8Array {
-  return Uint8Array.from(text.trim().split(/\s+/), (byte) => Number.parseInt(byte, 16));
-}
 
 function ack(confirmation: number, parameters: Iterable<number> = [], address = ADDRESS) {
   return encodeFrame({

@@ -7,12 +7,10 @@ import { encodeFrame } from "../../drivers/r30x/frame.js";
 import { FrameParser } from "../../drivers/r30x/parser.js";
 import { isSensorError } from "../../drivers/sensor.js";
 import { loseBytesOnClosedLine } from "../support/closed-line.js";
+import { R503_PRODUCT_INFO, R503_PRODUCT_INFO_BYTES } from "../support/r30x-fixtures.js";
+import { hex, ascii } from "../support/bytes.js";
 
 const ADDRESS = 0xff_ff_ff_ff;
-
-function hex(text: string): Uint8Array {
-  return Uint8Array.from(text.trim().split(/\s+/), (byte) => Number.parseInt(byte, 16));
-}
 
 function ack(confirmation: number, ...parameters: number[]): Uint8Array {
   return encodeFrame({
@@ -20,10 +18,6 @@ function ack(confirmation: number, ...parameters: number[]): Uint8Array {
     pid: Pid.Acknowledge,
     payload: Uint8Array.of(confirmation, ...parameters),
   });
-}
-
-function ascii(text: string, width: number): number[] {
-  return Array.from({ length: width }, (_, i) => text.charCodeAt(i) || 0);
 }
 
 /**
@@ -58,15 +52,6 @@ interface Vector {
   readonly reply: Uint8Array;
   readonly result: unknown;
 }
-
-const PRODUCT_INFO = [
-  ...ascii("R503", 16),
-  ...ascii("2301", 4),
-  ...ascii("00001234", 8),
-  ...[0x01, 0x02],
-  ...ascii("FPC1021", 8),
-  ...[0x00, 0xc0, 0x00, 0xc0, 0x06, 0x00, 0x00, 0xc8],
-];
 
 const INDEX_PAGE = Array.from({ length: 32 }, (_, i) => (i === 0 ? 0b101 : i === 31 ? 0x80 : 0));
 
@@ -275,18 +260,8 @@ const VECTORS: readonly Vector[] = [
     name: "ReadProdInfo",
     run: (c) => c.readProductInfo(),
     request: "EF 01 FF FF FF FF 01 00 03 3C 00 40",
-    reply: ack(Confirmation.Ok, ...PRODUCT_INFO),
-    result: {
-      model: "R503",
-      batch: "2301",
-      serial: "00001234",
-      hardwareVersion: { major: 1, minor: 2 },
-      sensorType: "FPC1021",
-      imageWidth: 192,
-      imageHeight: 192,
-      templateSize: 1536,
-      librarySize: 200,
-    },
+    reply: ack(Confirmation.Ok, ...R503_PRODUCT_INFO_BYTES),
+    result: R503_PRODUCT_INFO,
   },
   {
     name: "SoftRst",

@@ -20,10 +20,7 @@ import {
   encodeSystemParameters,
 } from "../../drivers/r30x/system-parameters.js";
 import { isSensorError } from "../../drivers/sensor.js";
-
-function hex(text: string): Uint8Array {
-  return Uint8Array.from(text.trim().split(/\s+/), (byte) => Number.parseInt(byte, 16));
-}
+import { hex } from "../support/bytes.js";
 
 function collect(): { parser: FrameParser; frames: R30xFrame[]; discards: ParserDiscard[] } {
   const frames: R30xFrame[] = [];

@@ -1,12 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { renderSimplePrint } from "../../hardware-sim/prints/simple-print.js";
 import { rawHost } from "../support/r30x-host.js";
+import { hex } from "../support/bytes.js";
 
 /** "EF01 FFFFFFFF 01 ..." as bytes; spaces are for reading. */
-function hex(text: string): Uint8Array {
-  return Uint8Array.from(Buffer.from(text.replaceAll(" ", ""), "hex"));
-}
-
 const OK = "ef01ffffffff07000300000a";
 
 /**

@@ -14,9 +14,7 @@ import {
   u16,
   type RawHost,
 } from "../support/r30x-host.js";
-
-const hex = (text: string): Uint8Array =>
-  Uint8Array.from(Buffer.from(text.replace(/\s/g, ""), "hex"));
+import { hex } from "../support/bytes.js";
 
 function sysPara(host: RawHost): ReturnType<typeof decodeSystemParameters> {
   return decodeSystemParameters(parameters(host.send(Instruction.ReadSysPara)[0]));
