@@ -49,44 +49,28 @@ export function rampBetween(edge0: number, edge1: number, value: number): number
   return smoothstep(t);
 }
 
-/** One horizontal box pass of half-width `radius`, edges clamped. */
-function boxRows(
+/**
+ * One box pass of half-width `radius` along every line of a field, edges clamped:
+ * rows when `step` is 1 and lines are `width` apart, columns when the strides swap.
+ */
+function boxPass(
   source: Float32Array,
   target: Float32Array,
-  width: number,
-  height: number,
+  lines: number,
+  length: number,
+  lineStride: number,
+  step: number,
   radius: number,
 ): void {
   const span = 2 * radius + 1;
-  for (let y = 0; y < height; y++) {
-    const row = y * width;
+  for (let line = 0; line < lines; line++) {
+    const base = line * lineStride;
+    const at = (i: number): number => source[base + clampIndex(i, length) * step] ?? 0;
     let sum = 0;
-    for (let k = -radius; k <= radius; k++) sum += source[row + clampIndex(k, width)] ?? 0;
-    for (let x = 0; x < width; x++) {
-      target[row + x] = sum / span;
-      sum +=
-        (source[row + clampIndex(x + radius + 1, width)] ?? 0) -
-        (source[row + clampIndex(x - radius, width)] ?? 0);
-    }
-  }
-}
-
-function boxColumns(
-  source: Float32Array,
-  target: Float32Array,
-  width: number,
-  height: number,
-  radius: number,
-): void {
-  const span = 2 * radius + 1;
-  for (let x = 0; x < width; x++) {
-    let sum = 0;
-    for (let k = -radius; k <= radius; k++) sum += source[clampIndex(k, height) * width + x] ?? 0;
-    for (let y = 0; y < height; y++) {
-      target[y * width + x] = sum / span;
-      sum +=
-        (source[clampIndex(y + radius + 1, height) * width + x] ?? 0) -
-        (source[clampIndex(y - radius, height) * width + x] ?? 0);
+    for (let k = -radius; k <= radius; k++) sum += at(k);
+    for (let i = 0; i < length; i++) {
+      target[base + i * step] = sum / span;
+      sum += at(i + radius + 1) - at(i - radius);
     }
   }
 }
@@ -105,8 +89,8 @@ export function blurInPlace(
   if (radius <= 0) return;
   const scratch = new Float32Array(field.length);
   for (let pass = 0; pass < 3; pass++) {
-    boxRows(field, scratch, width, height, radius);
-    boxColumns(scratch, field, width, height, radius);
+    boxPass(field, scratch, height, width, width, 1, radius);
+    boxPass(scratch, field, width, height, 1, width, radius);
   }
 }
 
