@@ -10,7 +10,8 @@ export function socatInstalled(): boolean {
   return spawnSync("socat", ["-V"], { stdio: "ignore" }).status === 0;
 }
 
-async function linkExists(path: string): Promise<boolean> {
+/** Whether `path` exists, as a link or anything else (a dangling link counts). */
+export async function linkExists(path: string): Promise<boolean> {
   try {
     await lstat(path);
     return true;

@@ -1,4 +1,4 @@
-import { lstat, mkdtemp, realpath, rm } from "node:fs/promises";
+import { mkdtemp, realpath, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SerialPort } from "serialport";
@@ -8,7 +8,7 @@ import { encodeCommand, uint32Bytes, type R30xFrame } from "../../drivers/r30x/f
 import { FrameParser } from "../../drivers/r30x/parser.js";
 import { decodeSystemParameters } from "../../drivers/r30x/system-parameters.js";
 import { parseScenario } from "../../hardware-sim/r30x/fault-scenario.js";
-import { socatInstalled } from "../../hardware-sim/r30x/pty-bridge.js";
+import { linkExists, socatInstalled } from "../../hardware-sim/r30x/pty-bridge.js";
 import {
   startSerialSimulator,
   type SerialSimulator,
@@ -58,15 +58,6 @@ async function openRaw(path: string): Promise<{
       });
     });
   return { port, frames, request, close };
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await lstat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 // Reason for skipping: socat makes the pseudo-terminal (apt-get install -y socat).
@@ -126,12 +117,12 @@ describe.skipIf(!socatInstalled())(
       const client = await openRaw(path);
       const before = client.frames.length;
       client.port.write(Buffer.from(encodeCommand(BROADCAST, Instruction.TemplateNum)));
-      await waitFor("the link to vanish", async () => !(await exists(path)), 3_000, 5);
+      await waitFor("the link to vanish", async () => !(await linkExists(path)), 3_000, 5);
       expect(events).toContainEqual({ kind: "unplugged", durationMs: 400 });
       expect(client.frames.length).toBe(before);
       await client.close();
 
-      await waitFor("the link to come back", () => exists(path), 5_000, 10);
+      await waitFor("the link to come back", () => linkExists(path), 5_000, 10);
       await simulator?.plugged();
       expect(events).toContainEqual({ kind: "replugged", path });
       const again = await openRaw(path);

@@ -7,7 +7,7 @@ import {
   type SensorErrorKind,
 } from "../../drivers/sensor.js";
 import { byteDifference, quantised } from "./r30x-images.js";
-import { pathExists } from "./r30x-pty.js";
+import { linkExists } from "../../hardware-sim/r30x/pty-bridge.js";
 
 export interface LoopCapture {
   /** performance.now() when the image was in memory. */
@@ -134,7 +134,7 @@ export function watchPath(path: string, intervalMs = 10): PathWatch {
   const run = async (): Promise<void> => {
     let last: boolean | undefined;
     while (!stopped.signal.aborted) {
-      const exists = await pathExists(path);
+      const exists = await linkExists(path);
       if (exists !== last) changes.push({ exists, at: performance.now() });
       last = exists;
       await sleep(intervalMs, undefined, { signal: stopped.signal }).catch(() => undefined);

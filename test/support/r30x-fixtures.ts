@@ -1,3 +1,5 @@
+import { DEFAULT_ADDRESS, Pid } from "../../drivers/r30x/constants.js";
+import { encodeFrame } from "../../drivers/r30x/frame.js";
 import type { ProductInfo } from "../../drivers/r30x/product-info.js";
 import { ascii } from "./bytes.js";
 
@@ -23,3 +25,16 @@ export const R503_PRODUCT_INFO: ProductInfo = {
   templateSize: 1536,
   librarySize: 200,
 };
+
+/** An acknowledge frame as a module sends it: confirmation code, then parameters. */
+export function ack(
+  confirmation: number,
+  parameters: Iterable<number> = [],
+  address = DEFAULT_ADDRESS,
+): Uint8Array {
+  return encodeFrame({
+    address,
+    pid: Pid.Acknowledge,
+    payload: Uint8Array.of(confirmation, ...parameters),
+  });
+}

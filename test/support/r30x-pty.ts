@@ -1,4 +1,4 @@
-import { lstat, mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ByteLink } from "../../drivers/link/byte-link.js";
@@ -23,15 +23,6 @@ import type {
 export const ptySkipReason: string | undefined = socatInstalled()
   ? undefined
   : "socat is not installed; it makes the pseudo-terminal (apt-get install -y socat)";
-
-export async function pathExists(path: string): Promise<boolean> {
-  try {
-    await lstat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export type TimedSimulatorEvent = SerialSimulatorEvent & { readonly at: number };
 

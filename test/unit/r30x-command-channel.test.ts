@@ -7,16 +7,9 @@ import { encodeFrame, type R30xFrame } from "../../drivers/r30x/frame.js";
 import { FrameParser } from "../../drivers/r30x/parser.js";
 import { isSensorError } from "../../drivers/sensor.js";
 import { loseBytesOnClosedLine } from "../support/closed-line.js";
+import { ack } from "../support/r30x-fixtures.js";
 
 const ADDRESS = 0xff_ff_ff_ff;
-
-function ack(confirmation: number, ...parameters: number[]): Uint8Array {
-  return encodeFrame({
-    address: ADDRESS,
-    pid: Pid.Acknowledge,
-    payload: Uint8Array.of(confirmation, ...parameters),
-  });
-}
 
 /** A scripted device: `answer` decides the bytes sent back for each instruction. */
 function scripted(answer: (instruction: number) => Uint8Array[] | undefined): {
@@ -38,7 +31,7 @@ function scripted(answer: (instruction: number) => Uint8Array[] | undefined): {
 
 describe("CommandChannel", () => {
   it("runs queued commands one at a time, each with its own reply", async () => {
-    const { channel } = scripted((instruction) => [ack(0x00, instruction)]);
+    const { channel } = scripted((instruction) => [ack(0x00, [instruction])]);
     const replies = await Promise.all(
       [Instruction.GenImg, Instruction.ReadSysPara, Instruction.HandShake].map((instruction) =>
         channel.execute({ instruction, timeoutMs: 500 }),
@@ -108,9 +101,9 @@ describe("CommandChannel", () => {
         if (instruction === Instruction.GenImg) {
           setTimeout(() => {
             genImgReplies++;
-            device.write(ack(0x00, 0xaa)).catch(loseBytesOnClosedLine);
+            device.write(ack(0x00, [0xaa])).catch(loseBytesOnClosedLine);
           }, 40);
-        } else device.write(ack(0x00, 0xbb)).catch(loseBytesOnClosedLine);
+        } else device.write(ack(0x00, [0xbb])).catch(loseBytesOnClosedLine);
       },
     });
     device.onData((chunk) => {

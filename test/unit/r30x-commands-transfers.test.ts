@@ -9,17 +9,10 @@ import { encodeSystemParameters } from "../../drivers/r30x/system-parameters.js"
 import { isSensorError } from "../../drivers/sensor.js";
 import { loseBytesOnClosedLine } from "../support/closed-line.js";
 import { hex } from "../support/bytes.js";
+import { ack } from "../support/r30x-fixtures.js";
 
 const ADDRESS = 0xff_ff_ff_ff;
 const NEW_ADDRESS = 0x12_34_56_78;
-
-function ack(confirmation: number, parameters: Iterable<number> = [], address = ADDRESS) {
-  return encodeFrame({
-    address,
-    pid: Pid.Acknowledge,
-    payload: Uint8Array.of(confirmation, ...parameters),
-  });
-}
 
 function dataPackets(data: Uint8Array, size: number): Uint8Array[] {
   const packets: Uint8Array[] = [];

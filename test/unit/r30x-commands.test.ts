@@ -3,22 +3,13 @@ import { createMemoryLinkPair } from "../../drivers/link/memory-link.js";
 import { CommandChannel } from "../../drivers/r30x/command-channel.js";
 import { R30xCommands } from "../../drivers/r30x/commands.js";
 import { Confirmation, Pid } from "../../drivers/r30x/constants.js";
-import { encodeFrame } from "../../drivers/r30x/frame.js";
 import { FrameParser } from "../../drivers/r30x/parser.js";
 import { isSensorError } from "../../drivers/sensor.js";
 import { loseBytesOnClosedLine } from "../support/closed-line.js";
-import { R503_PRODUCT_INFO, R503_PRODUCT_INFO_BYTES } from "../support/r30x-fixtures.js";
+import { ack, R503_PRODUCT_INFO, R503_PRODUCT_INFO_BYTES } from "../support/r30x-fixtures.js";
 import { hex, ascii } from "../support/bytes.js";
 
 const ADDRESS = 0xff_ff_ff_ff;
-
-function ack(confirmation: number, ...parameters: number[]): Uint8Array {
-  return encodeFrame({
-    address: ADDRESS,
-    pid: Pid.Acknowledge,
-    payload: Uint8Array.of(confirmation, ...parameters),
-  });
-}
 
 /**
  * A module that answers every command frame with `replies`, recording exactly
@@ -95,14 +86,14 @@ const VECTORS: readonly Vector[] = [
     name: "Match",
     run: (c) => c.match(),
     request: "EF 01 FF FF FF FF 01 00 03 03 00 07",
-    reply: ack(Confirmation.Ok, 0x00, 0x64),
+    reply: ack(Confirmation.Ok, [0x00, 0x64]),
     result: { matched: true, score: 100 },
   },
   {
     name: "Match, no match",
     run: (c) => c.match(),
     request: "EF 01 FF FF FF FF 01 00 03 03 00 07",
-    reply: ack(Confirmation.NoMatch, 0x00, 0x00),
+    reply: ack(Confirmation.NoMatch, [0x00, 0x00]),
     result: { matched: false },
   },
   {
@@ -117,7 +108,7 @@ const VECTORS: readonly Vector[] = [
     name: "HighSpeedSearch, not found",
     run: (c) => c.highSpeedSearch(1, { start: 0, count: 1000 }),
     request: "EF 01 FF FF FF FF 01 00 08 1B 01 00 00 03 E8 01 10",
-    reply: ack(Confirmation.NotFound, 0, 0, 0, 0),
+    reply: ack(Confirmation.NotFound, [0, 0, 0, 0]),
     result: { found: false },
   },
   {
@@ -187,7 +178,7 @@ const VECTORS: readonly Vector[] = [
     name: "ReadSysPara",
     run: (c) => c.readSystemParameters(),
     request: "EF 01 FF FF FF FF 01 00 03 0F 00 13",
-    reply: ack(0, ...hex("00 04 00 09 00 C8 00 05 FF FF FF FF 00 03 00 0C")),
+    reply: ack(0, [...hex("00 04 00 09 00 C8 00 05 FF FF FF FF 00 03 00 0C")]),
     result: {
       statusRegister: 4,
       systemId: 9,
@@ -218,21 +209,21 @@ const VECTORS: readonly Vector[] = [
     name: "GetRandomCode",
     run: (c) => c.getRandomCode(),
     request: "EF 01 FF FF FF FF 01 00 03 14 00 18",
-    reply: ack(Confirmation.Ok, 0xde, 0xad, 0xbe, 0xef),
+    reply: ack(Confirmation.Ok, [0xde, 0xad, 0xbe, 0xef]),
     result: 0xde_ad_be_ef,
   },
   {
     name: "TemplateNum",
     run: (c) => c.templateCount(),
     request: "EF 01 FF FF FF FF 01 00 03 1D 00 21",
-    reply: ack(Confirmation.Ok, 0x00, 0x2a),
+    reply: ack(Confirmation.Ok, [0x00, 0x2a]),
     result: 42,
   },
   {
     name: "ReadIndexTable",
     run: (c) => c.readIndexTable(1),
     request: "EF 01 FF FF FF FF 01 00 04 1F 01 00 25",
-    reply: ack(Confirmation.Ok, ...INDEX_PAGE),
+    reply: ack(Confirmation.Ok, [...INDEX_PAGE]),
     result: new Set([256, 258, 511]),
   },
   {
@@ -253,14 +244,14 @@ const VECTORS: readonly Vector[] = [
     name: "GetFwVer",
     run: (c) => c.getFirmwareVersion(),
     request: "EF 01 FF FF FF FF 01 00 03 3A 00 3E",
-    reply: ack(Confirmation.Ok, ...ascii("GR-503 V1.2", 32)),
+    reply: ack(Confirmation.Ok, [...ascii("GR-503 V1.2", 32)]),
     result: "GR-503 V1.2",
   },
   {
     name: "ReadProdInfo",
     run: (c) => c.readProductInfo(),
     request: "EF 01 FF FF FF FF 01 00 03 3C 00 40",
-    reply: ack(Confirmation.Ok, ...R503_PRODUCT_INFO_BYTES),
+    reply: ack(Confirmation.Ok, [...R503_PRODUCT_INFO_BYTES]),
     result: R503_PRODUCT_INFO,
   },
   {
@@ -334,7 +325,7 @@ describe("R30x commands: failures", () => {
       (c: R30xCommands) => c.readProductInfo(),
       (c: R30xCommands) => c.readSystemParameters(),
     ]) {
-      const error = await run(scripted([ack(Confirmation.Ok, 0x01)]).commands).catch(
+      const error = await run(scripted([ack(Confirmation.Ok, [0x01])]).commands).catch(
         (e: unknown) => e,
       );
       expect(isSensorError(error, "protocol")).toBe(true);
