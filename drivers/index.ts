@@ -21,3 +21,4 @@ export {
   type SupervisorLogger,
   type SupervisorOptions,
 } from "./supervised-sensor.js";
+export * from "./gpio/index.js";

@@ -64,19 +64,50 @@ const gpioLineSchema = z.strictObject({
   activeLow: z.boolean().default(false),
 });
 
+/** An input line; `debounceMs` is how long it must stay put before a change counts. */
+function gpioInputLineSchema(defaultDebounceMs: number) {
+  return z.strictObject({
+    ...gpioLineSchema.shape,
+    debounceMs: z.int().min(0).max(10_000).default(defaultDebounceMs),
+  });
+}
+
+const gpioPinsSchema = z
+  .strictObject({
+    gateRelay: gpioLineSchema.optional(),
+    doorLock: gpioLineSchema.optional(),
+    ledGreen: gpioLineSchema.optional(),
+    ledRed: gpioLineSchema.optional(),
+    ledAmber: gpioLineSchema.optional(),
+    buzzer: gpioLineSchema.optional(),
+    /** Someone stepped up (mat, beam): starts a session. Footsteps bounce more than switches. */
+    presence: gpioInputLineSchema(250).optional(),
+    /** The enclosure was opened: raises an alarm and holds the gate closed. */
+    tamper: gpioInputLineSchema(50).optional(),
+  })
+  // Two roles on one line would let a blinking lamp pulse the gate relay.
+  .superRefine((pins, context) => {
+    const holders = new Map<number, string>();
+    for (const [role, pin] of Object.entries(pins)) {
+      if (pin === undefined) continue;
+      const holder = holders.get(pin.line);
+      if (holder === undefined) holders.set(pin.line, role);
+      else
+        context.addIssue({
+          code: "custom",
+          path: [role, "line"],
+          message: `expected a line of its own: GPIO ${pin.line} is already ${holder}`,
+        });
+    }
+  });
+
 const gpioSchema = z.strictObject({
-  /** "none" runs without gate hardware (simulation, desk enrolment). */
-  backend: z.enum(["none", "sysfs"]).default("none"),
-  pins: z
-    .strictObject({
-      gateRelay: gpioLineSchema.optional(),
-      doorLock: gpioLineSchema.optional(),
-      ledGreen: gpioLineSchema.optional(),
-      ledRed: gpioLineSchema.optional(),
-      ledAmber: gpioLineSchema.optional(),
-      buzzer: gpioLineSchema.optional(),
-    })
-    .default({}),
+  /**
+   * "none" runs without gate hardware (desk enrolment): outputs go nowhere, inputs never
+   * change. "simulated" keeps the lines in memory for the hardware simulator to drive.
+   */
+  backend: z.enum(["none", "simulated", "sysfs"]).default("none"),
+  pins: gpioPinsSchema.default({}),
 });
 
 const planSchema = z.union([
