@@ -30,6 +30,8 @@ Commands:
   sensor    only the simulated R30x sensor, on TCP, with travellers
   serial    a simulated R30x module on a pseudo-terminal (socat), with line timing and faults
   prints    write realistic synthetic fingerprint images (PNG) and a manifest
+  calibrate-quality
+            fit the image-quality model on a labelled synthetic set
   central   only the reference centre, against a running broker
   broker    only the embedded MQTT broker
 
@@ -223,6 +225,8 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   broker: brokerCommand,
   serial: async (args) => (await import("./serial-command.js")).serialCommand(args),
   prints: async (args) => (await import("./prints-command.js")).printsCommand(args),
+  "calibrate-quality": async (args) =>
+    (await import("./quality-calibration/calibrate-command.js")).calibrateQualityCommand(args),
 };
 
 await runCli("basma-sim", async () => {

@@ -2,8 +2,7 @@ import { uuidv7 } from "uuidv7";
 import { isSensorError, type CapturedImage, type FingerprintSensor } from "../../drivers/index.js";
 import type { AgentConfig } from "../config/schema.js";
 import type { Logger } from "../log/logger.js";
-import { assessBlockQuality, QUALITY_MEASURE_VERSION } from "../quality/block-quality.js";
-import type { QualityAssessment } from "../quality/quality-assessment.js";
+import { assessQuality, type QualityReport } from "../quality/assess-quality.js";
 import type { CaptureRecord, FingerCapture, SessionOutcome } from "../records/capture-record.js";
 import type { CapturePlan } from "./capture-plan.js";
 import type { FingerPosition } from "./finger-position.js";
@@ -19,7 +18,7 @@ export interface SessionContext {
 
 interface Attempt {
   readonly image: CapturedImage;
-  readonly quality: QualityAssessment;
+  readonly quality: QualityReport;
 }
 
 /**
@@ -99,8 +98,11 @@ async function captureFinger(
   while (attempts < policy.attemptsPerFinger) {
     attempts++;
     const image = await sensor.captureImage(signal);
-    const quality = assessBlockQuality(image);
-    context.logger.debug({ position, attempt: attempts, score: quality.score }, "attempt assessed");
+    const quality = assessQuality(image);
+    context.logger.debug(
+      { position, attempt: attempts, score: quality.score, condition: quality.condition },
+      "attempt assessed",
+    );
     if (best === undefined || quality.score > best.quality.score) best = { image, quality };
     if (quality.score >= policy.qualityThreshold) break;
   }
@@ -119,7 +121,8 @@ async function captureFinger(
     },
     quality: {
       score: quality.score,
-      measure: QUALITY_MEASURE_VERSION,
+      measure: quality.version,
+      condition: quality.condition,
       measures: { ...quality.measures },
     },
   };

@@ -1,3 +1,4 @@
+import type { ConditionVerdict } from "../quality/verdict.js";
 import type { FingerPosition } from "../capture/finger-position.js";
 
 /** How one finger of the plan ended. */
@@ -21,8 +22,10 @@ export interface FingerImage {
 export interface RecordedQuality {
   /** 0-100, higher is better. */
   readonly score: number;
-  /** Which implementation produced the figures, e.g. "block-contrast-1". */
+  /** Which measures and model produced the figures; scores of other versions don't compare. */
   readonly measure: string;
+  /** The condition the quality model named: good, wet, dry, partial, ... */
+  readonly condition: ConditionVerdict;
   readonly measures: Readonly<Record<string, number>>;
 }
 

@@ -1,6 +1,7 @@
 import { decode, encode } from "cborg";
 import { z } from "zod";
 import { FINGER_POSITION_CODES, type FingerPosition } from "../capture/finger-position.js";
+import { CONDITION_VERDICTS } from "../quality/verdict.js";
 import type { CaptureRecord } from "./capture-record.js";
 
 /**
@@ -69,6 +70,7 @@ const captureRecordSchema = z.strictObject({
         .strictObject({
           score: z.number().min(0).max(100),
           measure: z.string().min(1),
+          condition: z.enum(CONDITION_VERDICTS),
           measures: z.record(z.string(), z.number()),
         })
         .optional(),

@@ -24,7 +24,12 @@ function kioskRecord(seed: number): CaptureRecord {
     sensorId: "sensor-1",
     attempts: 1,
     image: { ...renderSimplePrint({ seed, position, width: 256, height: 288 }) },
-    quality: { score: 80, measure: "bench", measures: { foregroundRatio: 0.6 } },
+    quality: {
+      score: 80,
+      measure: "bench",
+      condition: "good" as const,
+      measures: { fingerArea: 0.6 },
+    },
   });
   return {
     id: uuidv7(),

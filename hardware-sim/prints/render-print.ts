@@ -156,7 +156,10 @@ function sensorGrey(
       const i = y * width + x;
       const falloff = 1 - profile.vignette * ((dx * dx + dy * dy) / halfDiagonal2);
       const background = profile.background * falloff + 3 * (shading[i] ?? 0);
-      const dark = Math.max(ink[i] ?? 0, ghost?.[i] ?? 0);
+      // Residue on the glass frustrates reflection wherever skin does not already: it
+      // shows on the empty platen and, fainter, across the present finger's valleys.
+      const skin = ink[i] ?? 0;
+      const dark = skin + (ghost?.[i] ?? 0) * (1 - skin);
       grey[i] =
         background - profile.contrast * dark + (columns[x] ?? 0) + profile.noise * gaussian(random);
     }

@@ -20,7 +20,7 @@ export function makeRecord(seed = 1, size = { width: 64, height: 48 }): CaptureR
         sensorId: "sensor-1",
         attempts: 1,
         image: { ...size, resolutionPpi: 500, pixels },
-        quality: { score: 61, measure: "test", measures: { foregroundRatio: 0.6 } },
+        quality: { score: 61, measure: "test", condition: "good", measures: { fingerArea: 0.6 } },
       },
     ],
   };

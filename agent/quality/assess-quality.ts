@@ -1,0 +1,144 @@
+import type { GreyImage } from "../../drivers/sensor.js";
+import { CALIBRATED_MODEL } from "./calibrated-model.js";
+import { measureConditionFeatures, type ConditionFeatures } from "./condition-features.js";
+import { featureVector } from "./feature-vector.js";
+import { greyLevelsAt } from "./grey-levels.js";
+import { SIDE_RANGE } from "./image-file/decode-image.js";
+import { ImageFileError } from "./image-file/image-file-error.js";
+import {
+  ISO29794_MEASURES_VERSION,
+  Iso29794InputError,
+  measureIso29794,
+  type Iso29794Key,
+} from "./iso29794/index.js";
+import { MIN_SIDE } from "./iso29794/prepare.js";
+import {
+  IMPRESSION_CLASSES,
+  VERDICT_OF_CLASS,
+  checkModel,
+  evaluateModel,
+  type ImpressionClass,
+} from "./quality-model.js";
+import { CONDITION_VERDICTS, type ConditionVerdict, type FeedbackCode } from "./verdict.js";
+
+export interface QualityReport {
+  /** 0-100 integer, higher is better: 100 times one minus the expected severity. */
+  readonly score: number;
+  readonly condition: ConditionVerdict;
+  /** Probability the model gives the condition, 0..1. */
+  readonly confidence: number;
+  /** What to tell the traveller, most useful first; empty for a good print. */
+  readonly feedback: readonly FeedbackCode[];
+  /** ISO/IEC 29794-4 measures under NIST's names, then the condition features. */
+  readonly measures: Readonly<Partial<Record<Iso29794Key | keyof ConditionFeatures, number>>>;
+  /** Which measures and model produced the figures: scores of other versions don't compare. */
+  readonly version: string;
+}
+
+export const QUALITY_VERSION = `${ISO29794_MEASURES_VERSION}+${CALIBRATED_MODEL.version}`;
+
+checkModel(CALIBRATED_MODEL);
+
+/** Advice per class, most useful first (see verdict.ts for what each code means). */
+const ADVICE: Readonly<Record<ImpressionClass, readonly FeedbackCode[]>> = {
+  good: [],
+  wet: ["wipe-finger"],
+  oily: ["wipe-finger"],
+  dry: ["moisten-finger", "press-firmly"],
+  worn: ["press-firmly", "moisten-finger"],
+  partial: ["centre-finger"],
+  "light-pressure": ["press-firmly"],
+  "heavy-pressure": ["press-lighter"],
+  smudge: ["hold-still"],
+  latent: ["clean-sensor"],
+  noise: ["clean-sensor", "lift-and-place-again"],
+  "no-finger": ["place-finger"],
+};
+/** A runner-up class this likely adds its advice after the verdict's own. */
+const SECOND_OPINION = 0.25;
+
+function noFinger(): QualityReport {
+  return {
+    score: 0,
+    condition: "no-finger",
+    confidence: 1,
+    feedback: ADVICE["no-finger"],
+    measures: {},
+    version: QUALITY_VERSION,
+  };
+}
+
+/**
+ * Grey-level spread (2nd to 98th percentile) below which nothing on the platen has any
+ * structure: an empty sensor, or one saturated black or white. Sensor noise alone spans
+ * about 10 levels; the faintest print the calibration set holds spans over 40.
+ */
+const STRUCTURELESS_SPREAD = 16;
+
+function greySpread(image: GreyImage): number {
+  const [low = 0, high = 0] = greyLevelsAt(
+    image.pixels.subarray(0, image.width * image.height),
+    [0.02, 0.98],
+  );
+  return high - low;
+}
+
+/**
+ * Scores one 500 ppi 8-bit image and says what spoiled it. An image with no finger
+ * area to measure (an empty platen, a sliver) is a no-finger verdict with score 0;
+ * input that is not an image the measures accept throws Iso29794InputError.
+ */
+export function assessQuality(image: GreyImage): QualityReport {
+  if (image.width > SIDE_RANGE.max || image.height > SIDE_RANGE.max) {
+    throw new ImageFileError(
+      "out-of-range",
+      `image is ${image.width}x${image.height}; the measures take sides up to ${SIDE_RANGE.max}`,
+    );
+  }
+  let iso;
+  try {
+    iso = measureIso29794(image);
+  } catch (error) {
+    if (
+      error instanceof Iso29794InputError &&
+      (error.problem === "blank" ||
+        (error.problem === "too-small" && image.width >= MIN_SIDE && image.height >= MIN_SIDE))
+    ) {
+      return noFinger();
+    }
+    throw error;
+  }
+  if (greySpread(image) < STRUCTURELESS_SPREAD) return noFinger();
+  const conditionFeatures = measureConditionFeatures(image);
+  const output = evaluateModel(CALIBRATED_MODEL, featureVector(iso, conditionFeatures));
+
+  const byVerdict = new Map<ConditionVerdict, number>(CONDITION_VERDICTS.map((v) => [v, 0]));
+  for (const name of IMPRESSION_CLASSES) {
+    const verdict = VERDICT_OF_CLASS[name];
+    byVerdict.set(verdict, (byVerdict.get(verdict) ?? 0) + output.probabilities[name]);
+  }
+  const [condition, confidence] = [...byVerdict].reduce((best, entry) =>
+    entry[1] > best[1] ? entry : best,
+  );
+
+  const ranked = IMPRESSION_CLASSES.filter((name) => name !== "good").sort(
+    (a, b) => output.probabilities[b] - output.probabilities[a],
+  );
+  const feedback = new Set<FeedbackCode>();
+  if (condition !== "good") {
+    const own = ranked.find((name) => VERDICT_OF_CLASS[name] === condition);
+    for (const code of own === undefined ? [] : ADVICE[own]) feedback.add(code);
+    for (const name of ranked) {
+      if (output.probabilities[name] < SECOND_OPINION) break;
+      for (const code of ADVICE[name]) feedback.add(code);
+    }
+  }
+  return {
+    score: Math.round(100 * (1 - output.expectedSeverity)),
+    condition,
+    confidence,
+    feedback: [...feedback],
+    measures: { ...iso.values, ...conditionFeatures },
+    version: QUALITY_VERSION,
+  };
+}
