@@ -1,7 +1,13 @@
 import { resolve } from "node:path";
-import { createSensor } from "../drivers/index.js";
+import { createSensor, type CreateGpioOptions } from "../drivers/index.js";
 import { runCaptureLoop } from "./capture/capture-loop.js";
+import { SensorPool } from "./capture/sensor-pool.js";
+import { SessionEvents, type TimedSessionEvent } from "./capture/session-events.js";
+import { SessionTriggers } from "./capture/session-triggers.js";
 import type { AgentConfig } from "./config/schema.js";
+import { startDisplayServer, type DisplayServer } from "./display/display-server.js";
+import { TerminalGate } from "./gate/terminal-gate.js";
+import { GuidancePresenter } from "./guidance/guidance-presenter.js";
 import type { Logger } from "./log/logger.js";
 import { Outbox } from "./queue/outbox.js";
 import { RecordSync } from "./sync/record-sync.js";
@@ -10,13 +16,31 @@ import { agentVersion } from "./version.js";
 export interface RunningAgent {
   /** Settles when the capture loop has ended (after stop(), or on a fatal error). */
   readonly finished: Promise<void>;
-  /** Finishes the current write, says offline, closes the sensor and the queue. */
+  /** The gate's GPIO side (relay, lamps, presence, tamper). */
+  readonly gate: TerminalGate;
+  /** Every session event, as the display receives them. */
+  readonly events: SessionEvents;
+  /** Finishes the current write, says offline, closes the gate, the sensors and the queue. */
   stop(): Promise<void>;
 }
 
-/** Wires the layers: sensor, capture loop, durable queue, sync with the centre. */
-export function startAgent(config: AgentConfig, logger: Logger): RunningAgent {
+export interface StartAgentOptions {
+  /** For tests: the simulated GPIO instance to drive. */
+  readonly gpio?: CreateGpioOptions | undefined;
+}
+
+/** Wires the layers: gate I/O, sensors, capture loop, display events, durable queue, sync. */
+export function startAgent(
+  config: AgentConfig,
+  logger: Logger,
+  options: StartAgentOptions = {},
+): RunningAgent {
   const version = agentVersion();
+  // First of all, so a relay left energised by a killed predecessor closes at once.
+  const gate = new TerminalGate(config.gpio, {
+    logger: logger.child({ component: "gate" }),
+    gpio: options.gpio,
+  });
   const outbox = Outbox.open(resolve(config.queue.path));
   const stats = outbox.stats();
   logger.info(
@@ -33,37 +57,76 @@ export function startAgent(config: AgentConfig, logger: Logger): RunningAgent {
   });
   sync.start();
 
-  // One sensor drives the loop for now; failover to a second one comes with capture sessions.
-  const [sensorConfig] = config.sensors;
-  if (sensorConfig === undefined) throw new Error("configuration has no sensor");
-  const sensor = createSensor(sensorConfig, {
-    logger: logger.child({ component: "driver", sensorId: sensorConfig.id }),
+  const sensors = new SensorPool(
+    config.sensors.map((sensorConfig) =>
+      createSensor(sensorConfig, {
+        logger: logger.child({ component: "driver", sensorId: sensorConfig.id }),
+      }),
+    ),
+  );
+  const events = new SessionEvents((error) => {
+    logger.warn({ err: error }, "a session event listener failed");
   });
+  let lastPrompt: TimedSessionEvent | undefined;
+  events.on((event) => {
+    if (event.type === "prompt-shown") lastPrompt = event;
+  });
+  const presenter = new GuidancePresenter({
+    events,
+    gate: gate.signaller,
+    logger: logger.child({ component: "guidance" }),
+  });
+  const triggers = new SessionTriggers({ presence: gate.presence, tamper: gate.tamper, presenter });
+  gate.start();
+
+  let display: Promise<DisplayServer | undefined> = Promise.resolve(undefined);
+  if (config.display.enabled) {
+    display = startDisplayServer({
+      ...config.display,
+      events,
+      current: () => lastPrompt,
+      logger: logger.child({ component: "display" }),
+    }).catch((error: unknown) => {
+      // The terminal captures without its screen; operations see why in the log.
+      logger.error({ err: error }, "display events not available");
+      return undefined;
+    });
+  }
 
   const controller = new AbortController();
   const finished = runCaptureLoop({
-    sensor,
+    sensors,
     config,
     outbox,
     logger,
     signal: controller.signal,
+    presenter,
+    events,
+    triggers,
     onQueued: () => {
       sync.pump();
+    },
+    onFault: (error) => {
+      gate.relay.fault(error);
     },
   });
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
+      gate.relay.closeGate("agent stopping");
       controller.abort();
       await finished.catch((error: unknown) => {
         logger.error({ err: error }, "capture loop ended with an error");
       });
+      triggers.close();
+      gate.close();
+      await (await display)?.close();
       await sync.stop();
       outbox.close();
       logger.info("agent stopped");
     })();
     return stopping;
   };
-  return { finished, stop };
+  return { finished, gate, events, stop };
 }

@@ -31,8 +31,28 @@ export interface SensorDescription {
   readonly capabilities: {
     /** Has a light of its own that can guide the traveller (R503 aura LED). */
     readonly indicator: boolean;
+    /**
+     * The capture parameters the device lets the host change, with their ranges; absent
+     * when it has none (R30x modules set their own exposure).
+     */
+    readonly captureParameters?: CaptureParameterRanges;
   };
 }
+
+/** Capture settings some readers expose; each is in the device's own units. */
+export const CAPTURE_PARAMETER_NAMES = ["gain", "exposure", "illumination"] as const;
+export type CaptureParameterName = (typeof CAPTURE_PARAMETER_NAMES)[number];
+export type CaptureParameters = Readonly<Partial<Record<CaptureParameterName, number>>>;
+
+export interface ParameterRange {
+  readonly min: number;
+  readonly max: number;
+  /** What the device starts with, and what a session returns it to. */
+  readonly initial: number;
+}
+export type CaptureParameterRanges = Readonly<
+  Partial<Record<CaptureParameterName, ParameterRange>>
+>;
 
 /** The colours of the R503 aura ring; other indicators map them to what they have. */
 export type IndicatorColour = "red" | "blue" | "purple" | "green" | "yellow" | "cyan" | "white";
@@ -70,6 +90,15 @@ export interface FingerprintSensor {
    * is false reject with kind "unsupported".
    */
   setIndicator(state: IndicatorState, signal?: AbortSignal): Promise<void>;
+  /**
+   * Sets capture parameters for the next images; resolves with every parameter as now in
+   * force. Only on sensors whose description lists capabilities.captureParameters; others
+   * leave it out or reject with kind "unsupported".
+   */
+  setCaptureParameters?(
+    parameters: CaptureParameters,
+    signal?: AbortSignal,
+  ): Promise<CaptureParameters>;
   /** Releases the device; safe to call more than once. */
   close(): Promise<void>;
 }

@@ -3,6 +3,7 @@ import {
   SensorError,
   isSensorError,
   type CapturedImage,
+  type CaptureParameters,
   type FingerprintSensor,
   type IndicatorState,
   type SensorDescription,
@@ -110,6 +111,18 @@ export class SupervisedSensor implements FingerprintSensor {
 
   setIndicator(state: IndicatorState, signal?: AbortSignal): Promise<void> {
     return this.#guard(() => this.#inner.setIndicator(state, signal));
+  }
+
+  setCaptureParameters(
+    parameters: CaptureParameters,
+    signal?: AbortSignal,
+  ): Promise<CaptureParameters> {
+    return this.#guard(() => {
+      if (this.#inner.setCaptureParameters === undefined) {
+        throw new SensorError("unsupported", `sensor ${this.id} has no capture parameters`);
+      }
+      return this.#inner.setCaptureParameters(parameters, signal);
+    });
   }
 
   async close(): Promise<void> {

@@ -1,21 +1,36 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { isAborted, isSensorError, type FingerprintSensor } from "../../drivers/index.js";
+import { isAborted, isSensorError, type GreyImage } from "../../drivers/index.js";
 import type { AgentConfig } from "../config/schema.js";
+import type { GuidancePresenter } from "../guidance/guidance-presenter.js";
+import { prompt } from "../guidance/prompt-catalogue.js";
 import type { Logger } from "../log/logger.js";
+import { assessQuality, type QualityReport } from "../quality/assess-quality.js";
 import type { Outbox } from "../queue/outbox.js";
 import type { CaptureRecord } from "../records/capture-record.js";
 import { resolvePlan } from "./capture-plan.js";
 import { runCaptureSession } from "./capture-session.js";
+import type { SensorPool } from "./sensor-pool.js";
+import { SessionControl } from "./session-control.js";
+import type { SessionEvents } from "./session-events.js";
+import type { SessionTriggers } from "./session-triggers.js";
 
 export interface CaptureLoopOptions {
-  /** Supervised: open() waits through unplugs and hangs, reopening with backoff. */
-  readonly sensor: FingerprintSensor;
+  /** Supervised sensors: open() waits through unplugs and hangs, reopening with backoff. */
+  readonly sensors: SensorPool;
   readonly config: AgentConfig;
   readonly outbox: Outbox;
   readonly logger: Logger;
   readonly signal: AbortSignal;
+  readonly presenter: GuidancePresenter;
+  readonly events: SessionEvents;
+  /** Presence and tamper, where the gate has them. */
+  readonly triggers: SessionTriggers;
   /** Called after each record is durably queued (the sync layer sends it). */
   readonly onQueued: () => void;
+  /** Called when a fault ends a session or the loop: the gate relay closes on it. */
+  readonly onFault: (error: unknown) => void;
+  /** For tests and benchmarks; assessQuality unless set. */
+  readonly assess?: ((image: GreyImage) => QualityReport) | undefined;
 }
 
 /** How long one idle wait for a traveller lasts before the loop checks in again. */
@@ -24,22 +39,27 @@ const IDLE_WAIT_MS = 30_000;
 const PAUSE_AFTER_FAILURE_MS = 1_000;
 
 /**
- * The terminal's main loop: wait for a traveller's finger, run a capture session,
- * queue the record durably, repeat. It only ends when the signal aborts.
+ * The terminal's main loop: wait for a traveller (someone stepping onto the presence
+ * sensor where there is one, else a finger on the sensor), run a capture session, queue
+ * the record durably, repeat. While the tamper alarm is latched no session starts. It
+ * only ends when the signal aborts.
  */
 export async function runCaptureLoop(options: CaptureLoopOptions): Promise<void> {
-  const { sensor, config, signal } = options;
-  const logger = options.logger.child({ component: "capture", sensorId: sensor.id });
-  const plan = resolvePlan(config.capture.plan);
-  let announced = false;
+  const { sensors, config, signal, triggers, presenter } = options;
+  const logger = options.logger.child({ component: "capture" });
+  const plan = resolvePlan(config.capture);
+  const announced = new Set<string>();
+  let readyShown = false;
 
   while (!isAborted(signal)) {
+    const sensor = sensors.current;
     try {
       const description = await sensor.open(signal);
-      if (!announced) {
-        announced = true;
+      if (!announced.has(sensor.id)) {
+        announced.add(sensor.id);
         logger.info(
           {
+            sensorId: sensor.id,
             model: description.model,
             image: `${description.imageWidth}x${description.imageHeight}`,
             identity: description.identity,
@@ -47,24 +67,76 @@ export async function runCaptureLoop(options: CaptureLoopOptions): Promise<void>
           "sensor ready",
         );
       }
-      try {
-        await sensor.waitForFinger({ signal, timeoutMs: IDLE_WAIT_MS });
-      } catch (error) {
-        if (isSensorError(error, "timeout")) continue;
-        throw error;
+      if (triggers.tamperLatched()) {
+        readyShown = false;
+        await triggers.tamperCleared(signal);
+        continue;
       }
-      const record = await runCaptureSession(
-        { sensor, plan, device: config.device, policy: config.capture, logger, signal },
-        new Date(),
+      if (!readyShown) {
+        readyShown = true;
+        await presenter.show(prompt("ready"), { sensor, signal });
+      }
+      const started = await waitForTraveller(options, sensor);
+      if (started === undefined) continue;
+      readyShown = false;
+      const control = new SessionControl();
+      const record = await triggers.during(control, () =>
+        runCaptureSession({
+          sensors,
+          plan,
+          device: config.device,
+          timeouts: config.capture.timeouts,
+          adaptParameters: config.capture.adaptParameters,
+          presenter,
+          events: options.events,
+          logger,
+          signal,
+          control,
+          firstFingerPlaced: started === "finger",
+          assess: options.assess ?? assessQuality,
+        }),
       );
+      if (record.outcome === "device-fault") {
+        options.onFault(new Error(`capture session ${record.id} ended with a device fault`));
+      }
       await queueDurably(record, options, logger);
     } catch (error) {
       if (isAborted(signal)) break;
-      logger.warn({ err: error }, "capture interrupted by a sensor failure");
+      readyShown = false;
+      logger.warn({ err: error, sensorId: sensor.id }, "capture interrupted by a failure");
+      options.onFault(error);
+      if (isSensorError(error)) sensors.rotate();
       await sleep(PAUSE_AFTER_FAILURE_MS, undefined, { signal }).catch(() => undefined);
     }
   }
-  await sensor.close();
+  await sensors.closeAll();
+}
+
+/**
+ * "presence" when someone stepped up, "finger" when a finger is already on the sensor,
+ * undefined when the idle wait ran out (or the tamper alarm went off) and the loop
+ * should look around again.
+ */
+async function waitForTraveller(
+  options: CaptureLoopOptions,
+  sensor: SensorPool["current"],
+): Promise<"presence" | "finger" | undefined> {
+  const { triggers, signal } = options;
+  if (triggers.hasPresence) {
+    return (await triggers.arrival(signal, IDLE_WAIT_MS)) ? "presence" : undefined;
+  }
+  try {
+    await sensor.waitForFinger({
+      signal: AbortSignal.any([signal, triggers.tamperSignal()]),
+      timeoutMs: IDLE_WAIT_MS,
+    });
+    return "finger";
+  } catch (error) {
+    if (isSensorError(error, "timeout") || (triggers.tamperLatched() && !signal.aborted)) {
+      return undefined;
+    }
+    throw error;
+  }
 }
 
 /**
@@ -85,7 +157,7 @@ async function queueDurably(
         position: f.position,
         outcome: f.outcome,
         score: f.quality?.score,
-        attempts: f.attempts,
+        attempts: f.attempts.length,
       })),
     },
     "capture session finished",

@@ -1,137 +1,131 @@
 import { uuidv7 } from "uuidv7";
-import { isSensorError, type CapturedImage, type FingerprintSensor } from "../../drivers/index.js";
-import type { AgentConfig } from "../config/schema.js";
-import type { Logger } from "../log/logger.js";
-import { assessQuality, type QualityReport } from "../quality/assess-quality.js";
+import { isSensorError } from "../../drivers/sensor.js";
+import type { PlainPromptId } from "../guidance/prompt-catalogue.js";
 import type { CaptureRecord, FingerCapture, SessionOutcome } from "../records/capture-record.js";
-import type { CapturePlan } from "./capture-plan.js";
-import type { FingerPosition } from "./finger-position.js";
+import { captureFinger } from "./finger-capture.js";
+import { SessionRun, type SessionOptions } from "./session-run.js";
 
-export interface SessionContext {
-  readonly sensor: FingerprintSensor;
-  readonly plan: CapturePlan;
-  readonly device: AgentConfig["device"];
-  readonly policy: AgentConfig["capture"];
-  readonly logger: Logger;
-  readonly signal: AbortSignal;
-}
+export type { SessionOptions } from "./session-run.js";
 
-interface Attempt {
-  readonly image: CapturedImage;
-  readonly quality: QualityReport;
-}
+/** What the traveller is told when the session ends, by outcome. */
+const CLOSING_PROMPT: Readonly<Record<SessionOutcome, PlainPromptId>> = {
+  complete: "session-complete",
+  "complete-with-exceptions": "session-complete",
+  "walked-away": "session-incomplete",
+  "budget-exhausted": "session-incomplete",
+  "device-fault": "device-fault",
+  tamper: "tamper-alarm",
+};
 
 /**
- * One traveller, once the first finger is on the sensor: every finger of the plan,
- * the best of up to attemptsPerFinger images each. A sensor failure ends the session
- * with an explicit device-fault outcome instead of throwing; only abort propagates.
+ * One traveller: every finger of the plan in turn, within the session's time and attempt
+ * budgets, ending in a record whose outcome says how it went. Sensor failures, timeouts,
+ * declared fingers and interruptions are outcomes, not errors; the only rejection is
+ * the shutdown signal aborting.
  */
-export async function runCaptureSession(
-  context: SessionContext,
-  startedAt: Date,
-): Promise<CaptureRecord> {
-  const { plan, policy, signal } = context;
-  const deadline = startedAt.getTime() + policy.timeouts.sessionMs;
-  const fingers: FingerCapture[] = [];
-  let outcome: SessionOutcome = "complete";
+export async function runCaptureSession(options: SessionOptions): Promise<CaptureRecord> {
+  const run = new SessionRun(uuidv7(), options);
+  const { plan, control, logger } = options;
+  run.emit({
+    type: "session-started",
+    sessionId: run.id,
+    plan: plan.name,
+    fingers: plan.fingers.map((finger) => finger.position),
+  });
 
-  for (const [index, position] of plan.fingers.entries()) {
-    if (outcome !== "complete") {
-      fingers.push(
-        notTaken(
-          context,
-          position,
-          outcome === "device-fault" ? "device-fault" : "placement-timeout",
-        ),
-      );
+  const fingers: FingerCapture[] = [];
+  let ended: SessionOutcome | undefined;
+  let firstAskedFor = true;
+  for (const planned of plan.fingers) {
+    const { position } = planned;
+    if (ended === undefined && control.interruption !== undefined) {
+      ended = control.interruption === "tamper" ? "tamper" : "walked-away";
+    }
+    if (ended !== undefined) {
+      fingers.push(notTaken(run, planned, "not-reached"));
       continue;
     }
-    const remainingMs = deadline - Date.now();
-    try {
-      // The first finger is already down: it is what started the session.
-      if (index > 0) {
-        await context.sensor.waitForFinger({
-          signal,
-          timeoutMs: Math.max(0, Math.min(policy.timeouts.placementMs, remainingMs)),
-        });
-      }
-      fingers.push(await captureFinger(context, position));
-      await context.sensor
-        .waitForFingerRemoved({ signal, timeoutMs: policy.timeouts.placementMs })
-        .catch((error: unknown) => {
-          if (!isSensorError(error, "timeout")) throw error;
-          context.logger.debug({ position }, "finger left on the sensor; continuing");
-        });
-    } catch (error) {
-      if (signal.aborted) throw error;
-      if (isSensorError(error, "timeout")) {
-        outcome = "incomplete";
-        fingers.push(notTaken(context, position, "placement-timeout"));
-      } else if (isSensorError(error)) {
-        outcome = "device-fault";
-        context.logger.error({ err: error, position }, "sensor failed during a capture session");
-        fingers.push(notTaken(context, position, "device-fault"));
-      } else {
-        throw error;
-      }
+    const declared = planned.declared ?? control.declared(position);
+    if (declared !== undefined) {
+      fingers.push(notTaken(run, planned, declared));
+      await run.show("finger-skipped", position);
+      continue;
     }
+    const alreadyPlaced = firstAskedFor && options.firstFingerPlaced;
+    firstAskedFor = false;
+    const result = await captureFinger(run, planned, alreadyPlaced);
+    fingers.push(result.finger);
+    ended = result.endsSession;
+    if (ended === undefined) await waitForLift(run, position);
   }
 
-  return {
-    id: uuidv7(),
-    device: context.device,
+  const outcome =
+    ended ??
+    (fingers.every((f) => f.outcome === "captured") ? "complete" : "complete-with-exceptions");
+  await run.show(CLOSING_PROMPT[outcome]).catch((error: unknown) => {
+    if (options.signal.aborted) throw error;
+  });
+  await run.restoreParameters();
+  const record: CaptureRecord = {
+    id: run.id,
+    device: options.device,
     plan: plan.name,
-    startedAt: startedAt.toISOString(),
+    startedAt: run.startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
     outcome,
     fingers,
+    sensors: run.sensorsUsed,
+    timings: run.timings(),
   };
-}
-
-async function captureFinger(
-  context: SessionContext,
-  position: FingerPosition,
-): Promise<FingerCapture> {
-  const { sensor, policy, signal } = context;
-  let best: Attempt | undefined;
-  let attempts = 0;
-  while (attempts < policy.attemptsPerFinger) {
-    attempts++;
-    const image = await sensor.captureImage(signal);
-    const quality = assessQuality(image);
-    context.logger.debug(
-      { position, attempt: attempts, score: quality.score, condition: quality.condition },
-      "attempt assessed",
-    );
-    if (best === undefined || quality.score > best.quality.score) best = { image, quality };
-    if (quality.score >= policy.qualityThreshold) break;
-  }
-  if (best === undefined) throw new Error("attemptsPerFinger must be at least 1");
-  const { image, quality } = best;
-  return {
-    position,
-    outcome: "captured",
-    sensorId: image.sensorId,
-    attempts,
-    image: {
-      width: image.width,
-      height: image.height,
-      resolutionPpi: image.resolutionPpi,
-      pixels: image.pixels,
-    },
-    quality: {
-      score: quality.score,
-      measure: quality.version,
-      condition: quality.condition,
-      measures: { ...quality.measures },
-    },
-  };
+  run.emit({
+    type: "session-ended",
+    sessionId: run.id,
+    outcome,
+    durationMs: record.timings.totalMs,
+    fingers: fingers.map((finger) => ({
+      position: finger.position,
+      outcome: finger.outcome,
+      ...(finger.quality !== undefined && { score: finger.quality.score }),
+    })),
+  });
+  logger.info({ sessionId: run.id, outcome, timings: record.timings }, "capture session ended");
+  return record;
 }
 
 function notTaken(
-  context: SessionContext,
-  position: FingerPosition,
-  outcome: "placement-timeout" | "device-fault",
+  run: SessionRun,
+  planned: SessionOptions["plan"]["fingers"][number],
+  outcome: "missing" | "bandaged" | "not-reached",
 ): FingerCapture {
-  return { position, outcome, sensorId: context.sensor.id, attempts: 0 };
+  run.emit({ type: "finger-not-taken", sessionId: run.id, position: planned.position, outcome });
+  return {
+    position: planned.position,
+    outcome,
+    sensorId: run.sensor.id,
+    qualityThreshold: planned.qualityThreshold,
+    attempts: [],
+  };
+}
+
+/**
+ * Before the next finger, the last one must leave the sensor, or its placement would be
+ * taken as the next. A finger left lying there is not an error: the plan moves on and
+ * the next wait for placement sorts it out.
+ */
+async function waitForLift(run: SessionRun, position: FingerCapture["position"]): Promise<void> {
+  const { timeouts, signal } = run.options;
+  try {
+    await run.timed("travellerMs", () =>
+      run.sensor.waitForFingerRemoved({
+        signal: run.operationSignal(position),
+        timeoutMs: Math.min(timeouts.placementMs, run.remainingMs),
+      }),
+    );
+  } catch (error) {
+    if (signal.aborted) throw error;
+    if (!isSensorError(error, "timeout")) {
+      // A sensor that failed here fails again on the next finger, where failover happens.
+      run.options.logger.debug({ sessionId: run.id, err: error }, "waiting for the lift failed");
+    }
+  }
 }

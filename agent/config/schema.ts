@@ -110,6 +110,16 @@ const gpioSchema = z.strictObject({
   pins: gpioPinsSchema.default({}),
 });
 
+const fingerPositionCode = z
+  .int()
+  .refine(
+    (code): code is FingerPosition => FINGER_POSITION_CODES.includes(code as FingerPosition),
+    { message: `expected an ISO finger position code (${FINGER_POSITION_CODES.join(", ")})` },
+  );
+
+const qualityThreshold = z.number().min(0).max(100);
+const attemptBudget = z.int().min(1).max(10);
+
 const planSchema = z.union([
   z.enum(
     Object.keys(BUILT_IN_PLANS) as [
@@ -119,27 +129,46 @@ const planSchema = z.union([
   ),
   z.strictObject({
     name: nonEmpty,
-    fingers: z
-      .array(
-        z
-          .int()
-          .refine(
-            (code): code is FingerPosition =>
-              FINGER_POSITION_CODES.includes(code as FingerPosition),
-            {
-              message: `expected an ISO finger position code (${FINGER_POSITION_CODES.join(", ")})`,
-            },
-          ),
-      )
-      .min(1, "expected at least one finger"),
+    fingers: z.array(fingerPositionCode).min(1, "expected at least one finger"),
+    /** This plan's own threshold and budget; the capture section's apply when absent. */
+    qualityThreshold: qualityThreshold.optional(),
+    attemptsPerFinger: attemptBudget.optional(),
   }),
 ]);
+
+/** One finger's own threshold and budget, over the plan's (a slap may need more tries). */
+const fingerPolicySchema = z.strictObject({
+  qualityThreshold: qualityThreshold.optional(),
+  attempts: attemptBudget.optional(),
+});
+
+/** A finger the terminal never asks for (a lane for travellers with a known exception). */
+const declaredFingerSchema = z.strictObject({
+  position: fingerPositionCode,
+  reason: z.enum(["missing", "bandaged"]),
+});
 
 const captureSchema = z.strictObject({
   plan: planSchema.default("kiosk-two-index"),
   /** Minimum quality score (0-100) that accepts an attempt without retrying. */
-  qualityThreshold: z.number().min(0).max(100).default(40),
-  attemptsPerFinger: z.int().min(1).max(10).default(3),
+  qualityThreshold: qualityThreshold.default(40),
+  attemptsPerFinger: attemptBudget.default(3),
+  /** Attempts over the whole session, every finger together; unbounded when absent. */
+  attemptsPerSession: z.int().min(1).max(100).optional(),
+  /** Per finger position ("2", "13", ...): overrides of the plan's threshold and budget. */
+  fingers: z
+    .record(
+      z.string().regex(/^(?:[1-9]|10|13|14|15)$/, "expected an ISO finger position code"),
+      fingerPolicySchema,
+    )
+    .default({}),
+  /** Fingers recorded as missing or bandaged without being asked for. */
+  declaredFingers: z.array(declaredFingerSchema).default([]),
+  /**
+   * Change the sensor's capture parameters (gain, exposure, illumination) between attempts
+   * according to the condition seen, on sensors that have them.
+   */
+  adaptParameters: z.boolean().default(true),
   timeouts: z
     .strictObject({
       /** How long to wait for a finger to be placed before giving up on it. */
@@ -148,8 +177,22 @@ const captureSchema = z.strictObject({
       captureMs: z.int().min(100).max(60_000).default(15_000),
       /** The whole traveller (the field budget is about 120 s). */
       sessionMs: z.int().min(1_000).max(900_000).default(120_000),
+      /**
+       * After guidance, how long the traveller has to lift the finger before the next
+       * attempt is taken where it lies (they may simply press harder); 0 retakes at once.
+       */
+      retryLiftMs: z.int().min(0).max(30_000).default(2_000),
+      /** Opening another sensor after one failed mid-session. */
+      failoverOpenMs: z.int().min(100).max(60_000).default(5_000),
     })
     .prefault({}),
+});
+
+/** The local events API for a kiosk display; loopback only, as it carries no authentication. */
+const displaySchema = z.strictObject({
+  enabled: z.boolean().default(false),
+  host: z.enum(["127.0.0.1", "::1", "localhost"]).default("127.0.0.1"),
+  port: z.int().min(0).max(65_535).default(7480),
 });
 
 const queueSchema = z.strictObject({
@@ -204,6 +247,7 @@ export const agentConfigSchema = z.strictObject({
     .prefault([{ id: "sensor-1", kind: "r30x", path: "tcp://127.0.0.1:5300" }]),
   gpio: gpioSchema.prefault({}),
   capture: captureSchema.prefault({}),
+  display: displaySchema.prefault({}),
   queue: queueSchema.prefault({}),
   mqtt: mqttSchema.prefault({}),
   logging: loggingSchema.prefault({}),

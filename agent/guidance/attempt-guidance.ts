@@ -31,17 +31,57 @@ export const FEEDBACK_PRIORITY = [
 ] as const satisfies readonly FeedbackCode[];
 
 /**
+ * What a verdict alone asks for, when the quality module gave no feedback with it: the
+ * verdict still says what went wrong, which is more use to the traveller than "try again".
+ */
+export const VERDICT_FALLBACK = {
+  wet: "wipe-finger",
+  dry: "moisten-finger",
+  partial: "centre-finger",
+  "too-light": "press-firmly",
+  "too-heavy": "press-lighter",
+  smudged: "hold-still",
+  "no-finger": "place-finger",
+} as const satisfies Record<Exclude<ConditionVerdict, "good">, FeedbackCode>;
+
+/**
+ * Advice that fixes the same condition two ways. When one did not work, the other is
+ * worth a try: a dry finger that pressing harder did not help may need breathing on.
+ */
+const ALTERNATIVES: readonly (readonly [FeedbackCode, FeedbackCode])[] = [
+  ["moisten-finger", "press-firmly"],
+];
+
+/**
  * The one prompt to show after an assessed attempt. A good verdict is accepted whatever
  * feedback came with it; otherwise the highest-priority feedback code wins, and with no
- * feedback at all the traveller is simply asked to try again.
+ * feedback at all the verdict's own advice is given.
  */
 export function guidanceFor(
   verdict: ConditionVerdict,
   feedback: readonly FeedbackCode[],
 ): ResolvedPrompt {
+  return guidanceForAttempt(verdict, feedback, 1);
+}
+
+/**
+ * As guidanceFor, for the `attempt`-th attempt (1-based) at one finger: where the feedback
+ * holds both halves of an alternative, even attempts get the second, so a traveller whose
+ * first try at one piece of advice failed hears the other instead of the same words again.
+ */
+export function guidanceForAttempt(
+  verdict: ConditionVerdict,
+  feedback: readonly FeedbackCode[],
+  attempt: number,
+): ResolvedPrompt {
   if (verdict === "good") {
     return prompt("attempt-accepted");
   }
   const winner = FEEDBACK_PRIORITY.find((code) => feedback.includes(code));
-  return prompt(winner ?? "lift-and-place-again");
+  if (winner === undefined) return prompt(VERDICT_FALLBACK[verdict]);
+  const pair = ALTERNATIVES.find((codes) => codes.includes(winner));
+  if (pair !== undefined && pair.every((code) => feedback.includes(code)) && attempt % 2 === 0) {
+    return prompt(pair[0] === winner ? pair[1] : pair[0]);
+  }
+  return prompt(winner);
 }

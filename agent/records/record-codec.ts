@@ -1,8 +1,9 @@
 import { decode, encode } from "cborg";
 import { z } from "zod";
 import { FINGER_POSITION_CODES, type FingerPosition } from "../capture/finger-position.js";
-import { CONDITION_VERDICTS } from "../quality/verdict.js";
-import type { CaptureRecord } from "./capture-record.js";
+import { PROMPT_IDS, type PromptId } from "../guidance/prompt-catalogue.js";
+import { CONDITION_VERDICTS, FEEDBACK_CODES } from "../quality/verdict.js";
+import { FINGER_OUTCOMES, SESSION_OUTCOMES, type CaptureRecord } from "./capture-record.js";
 
 /**
  * Records travel and rest as CBOR (RFC 8949): images stay raw byte strings instead
@@ -42,6 +43,63 @@ const fingerImageSchema = z
     "expected width x height pixels",
   );
 
+const positionCode = z
+  .int()
+  .refine(
+    (code): code is FingerPosition => FINGER_POSITION_CODES.includes(code as FingerPosition),
+    "expected an ISO finger position code",
+  );
+const millis = z.number().min(0).max(86_400_000);
+const captureParameters = z.strictObject({
+  gain: z.number().optional(),
+  exposure: z.number().optional(),
+  illumination: z.number().optional(),
+});
+
+const attemptSchema = z.strictObject({
+  sensorId: z.string().min(1),
+  startedAt: isoTime,
+  verdict: z.enum([...CONDITION_VERDICTS, "refused"]),
+  score: z.number().min(0).max(100),
+  feedback: z.array(z.enum(FEEDBACK_CODES)),
+  prompt: z.enum(PROMPT_IDS as [PromptId, ...PromptId[]]).optional(),
+  parameters: captureParameters.optional(),
+  timings: z.strictObject({
+    placementWaitMs: millis,
+    captureMs: millis,
+    assessmentMs: millis,
+  }),
+});
+
+const fingerSchema = z
+  .strictObject({
+    position: positionCode,
+    outcome: z.enum(FINGER_OUTCOMES),
+    sensorId: z.string().min(1),
+    qualityThreshold: z.number().min(0).max(100),
+    attempts: z.array(attemptSchema).max(100),
+    image: fingerImageSchema.optional(),
+    quality: z
+      .strictObject({
+        score: z.number().min(0).max(100),
+        measure: z.string().min(1),
+        condition: z.enum(CONDITION_VERDICTS),
+        measures: z.record(z.string(), z.number()),
+      })
+      .optional(),
+    bestAttempt: z.int().min(0).optional(),
+  })
+  .refine(
+    (finger) =>
+      (finger.outcome === "captured" || finger.outcome === "below-threshold") ===
+      (finger.image !== undefined),
+    { message: "expected an image exactly when the finger was captured", path: ["image"] },
+  )
+  .refine(
+    (finger) => finger.bestAttempt === undefined || finger.bestAttempt < finger.attempts.length,
+    { message: "expected the index of one of the attempts", path: ["bestAttempt"] },
+  );
+
 const captureRecordSchema = z.strictObject({
   id: z.uuid({ version: "v7" }),
   device: z.strictObject({
@@ -53,29 +111,22 @@ const captureRecordSchema = z.strictObject({
   plan: z.string().min(1),
   startedAt: isoTime,
   finishedAt: isoTime,
-  outcome: z.enum(["complete", "incomplete", "device-fault"]),
-  fingers: z.array(
+  outcome: z.enum(SESSION_OUTCOMES),
+  fingers: z.array(fingerSchema),
+  sensors: z.array(
     z.strictObject({
-      position: z
-        .int()
-        .refine(
-          (code): code is FingerPosition => FINGER_POSITION_CODES.includes(code as FingerPosition),
-          "expected an ISO finger position code",
-        ),
-      outcome: z.enum(["captured", "placement-timeout", "device-fault"]),
-      sensorId: z.string().min(1),
-      attempts: z.int().min(0),
-      image: fingerImageSchema.optional(),
-      quality: z
-        .strictObject({
-          score: z.number().min(0).max(100),
-          measure: z.string().min(1),
-          condition: z.enum(CONDITION_VERDICTS),
-          measures: z.record(z.string(), z.number()),
-        })
-        .optional(),
+      id: z.string().min(1),
+      kind: z.string().min(1),
+      model: z.string().min(1),
+      identity: z.record(z.string(), z.string()),
     }),
   ),
+  timings: z.strictObject({
+    totalMs: millis,
+    travellerMs: millis,
+    sensorMs: millis,
+    assessmentMs: millis,
+  }),
 });
 
 export function encodeCaptureRecord(record: CaptureRecord): Uint8Array {

@@ -22,7 +22,18 @@ function kioskRecord(seed: number): CaptureRecord {
     position,
     outcome: "captured" as const,
     sensorId: "sensor-1",
-    attempts: 1,
+    qualityThreshold: 40,
+    attempts: [
+      {
+        sensorId: "sensor-1",
+        startedAt: now,
+        verdict: "good" as const,
+        score: 80,
+        feedback: [],
+        timings: { placementWaitMs: 0, captureMs: 900, assessmentMs: 12 },
+      },
+    ],
+    bestAttempt: 0,
     image: { ...renderSimplePrint({ seed, position, width: 256, height: 288 }) },
     quality: {
       score: 80,
@@ -39,6 +50,8 @@ function kioskRecord(seed: number): CaptureRecord {
     finishedAt: now,
     outcome: "complete",
     fingers: [finger(2), finger(7)],
+    sensors: [{ id: "sensor-1", kind: "r30x", model: "r307", identity: { systemId: "0x0009" } }],
+    timings: { totalMs: 4_000, travellerMs: 2_000, sensorMs: 1_800, assessmentMs: 24 },
   };
 }
 

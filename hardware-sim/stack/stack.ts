@@ -93,7 +93,7 @@ export async function runStack(options: StackOptions): Promise<StackSummary> {
       queue: { path: join(dataDir, "agent", "queue.sqlite") },
       mqtt: { url: broker.url },
     };
-    const plan = resolvePlan(parseAgentConfig(agentConfig, "stack").capture.plan);
+    const plan = resolvePlan(parseAgentConfig(agentConfig, "stack").capture);
     out(
       formatNote(`broker ${broker.url} · sensor ${sensor.url} (${sensor.model}) · data ${dataDir}`),
       {
@@ -107,7 +107,9 @@ export async function runStack(options: StackOptions): Promise<StackSummary> {
     const travellersDone = new AbortController();
     const stopTravellers = AbortSignal.any([options.signal, travellersDone.signal]);
     const travellers = runTravellers(sensor.platen, {
-      fingers: plan.fingers,
+      fingers: plan.fingers.map((finger) => finger.position),
+      // Realistic prints score as real fingers do; the quick ones read as far too light.
+      prints: "realistic",
       timing: options.timing,
       signal: stopTravellers,
       onTraveller: (n) => {

@@ -18,10 +18,32 @@ export function makeRecord(seed = 1, size = { width: 64, height: 48 }): CaptureR
         position: 2,
         outcome: "captured",
         sensorId: "sensor-1",
-        attempts: 1,
+        qualityThreshold: 40,
+        attempts: [
+          {
+            sensorId: "sensor-1",
+            startedAt: now,
+            verdict: "wet",
+            score: 22,
+            feedback: ["wipe-finger"],
+            prompt: "wipe-finger",
+            timings: { placementWaitMs: 0, captureMs: 850.5, assessmentMs: 11.25 },
+          },
+          {
+            sensorId: "sensor-1",
+            startedAt: now,
+            verdict: "good",
+            score: 61,
+            feedback: [],
+            timings: { placementWaitMs: 2_400, captureMs: 861, assessmentMs: 10 },
+          },
+        ],
+        bestAttempt: 1,
         image: { ...size, resolutionPpi: 500, pixels },
         quality: { score: 61, measure: "test", condition: "good", measures: { fingerArea: 0.6 } },
       },
     ],
+    sensors: [{ id: "sensor-1", kind: "r30x", model: "r503", identity: { serial: "R503-0001" } }],
+    timings: { totalMs: 5_000, travellerMs: 3_000, sensorMs: 1_800, assessmentMs: 21.25 },
   };
 }

@@ -78,6 +78,8 @@ describe("agent configuration", () => {
       placementMs: 15_000,
       captureMs: 15_000,
       sessionMs: 120_000,
+      retryLiftMs: 2_000,
+      failoverOpenMs: 5_000,
     });
     expect(config.queue.path).toBe(".basma/queue.sqlite");
     expect(config.gpio).toEqual({ backend: "none", pins: {} });
@@ -93,6 +95,8 @@ describe("agent configuration", () => {
       placementMs: 20_000,
       captureMs: 15_000,
       sessionMs: 120_000,
+      retryLiftMs: 2_000,
+      failoverOpenMs: 5_000,
     });
     expect(config.mqtt.tls?.key).toBe("/etc/basma/device.key");
   });

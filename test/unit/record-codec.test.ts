@@ -14,7 +14,8 @@ describe("capture record codec", () => {
     const bytes = encodeCaptureRecord(record);
     const pixelCount = 64 * 48;
     // Raw byte string: the encoding is barely larger than the pixels themselves.
-    expect(bytes.length).toBeLessThan(pixelCount + 600);
+    // (The attempt log, sensors and timings add under a kilobyte.)
+    expect(bytes.length).toBeLessThan(pixelCount + 1_200);
     const decoded = decodeCaptureRecord(bytes);
     expect(decoded).toEqual({
       ...record,
@@ -72,6 +73,69 @@ describe("capture record codec", () => {
       /^invalid capture record: fingers\.0\.image: expected width x height pixels/,
     );
     expect(message).not.toMatch(/238|ee,ee/);
+  });
+
+  it("round-trips every attempt, the sensors and the timings exactly", () => {
+    const record = makeRecord(3);
+    const decoded = decodeCaptureRecord(encodeCaptureRecord(record));
+    expect(decoded.fingers[0]?.attempts).toEqual(record.fingers[0]?.attempts);
+    expect(decoded.fingers[0]?.bestAttempt).toBe(1);
+    expect(decoded.sensors).toEqual(record.sensors);
+    expect(decoded.timings).toEqual(record.timings);
+    const withParameters = {
+      ...record,
+      fingers: [
+        {
+          ...record.fingers[0],
+          attempts: [
+            { ...record.fingers[0]?.attempts[0], parameters: { gain: 3, exposure: 12.5 } },
+          ],
+          bestAttempt: 0,
+        },
+      ],
+    };
+    expect(
+      decodeCaptureRecord(encodeCbor(withParameters)).fingers[0]?.attempts[0]?.parameters,
+    ).toEqual({ gain: 3, exposure: 12.5 });
+  });
+
+  it.each([
+    ["an unknown verdict", { verdict: "soggy" }, /fingers\.0\.attempts\.0\.verdict/],
+    ["an unknown feedback code", { feedback: ["shake-hand"] }, /attempts\.0\.feedback\.0/],
+    ["a prompt outside the catalogue", { prompt: "say please" }, /attempts\.0\.prompt/],
+    ["an unknown capture parameter", { parameters: { zoom: 2 } }, /attempts\.0\.parameters/],
+    [
+      "a negative timing",
+      { timings: { placementWaitMs: -1, captureMs: 1, assessmentMs: 1 } },
+      /timings\.placementWaitMs/,
+    ],
+  ])("refuses an attempt with %s", (_label, change, path) => {
+    const record = makeRecord();
+    const finger = record.fingers[0];
+    const broken = {
+      ...record,
+      fingers: [{ ...finger, attempts: [{ ...finger?.attempts[0], ...change }], bestAttempt: 0 }],
+    };
+    expect(() => decodeCaptureRecord(encodeCbor(broken))).toThrow(path);
+  });
+
+  it("refuses outcomes it does not know, a best attempt that is not one, and an image without a capture", () => {
+    const record = makeRecord();
+    const finger = record.fingers[0];
+    expect(() => decodeCaptureRecord(encodeCbor({ ...record, outcome: "incomplete" }))).toThrow(
+      /^invalid capture record: outcome:/,
+    );
+    expect(() =>
+      decodeCaptureRecord(encodeCbor({ ...record, fingers: [{ ...finger, bestAttempt: 2 }] })),
+    ).toThrow(/fingers\.0\.bestAttempt/);
+    expect(() =>
+      decodeCaptureRecord(
+        encodeCbor({ ...record, fingers: [{ ...finger, outcome: "placement-timeout" }] }),
+      ),
+    ).toThrow(/fingers\.0\.image: expected an image exactly when the finger was captured/);
+    expect(() => decodeCaptureRecord(encodeCbor({ ...record, sensors: undefined }))).toThrow(
+      /sensors/,
+    );
   });
 
   it("refuses a record id that is not a UUIDv7", () => {

@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { FEEDBACK_PRIORITY, guidanceFor } from "../../../agent/guidance/attempt-guidance.js";
+import {
+  FEEDBACK_PRIORITY,
+  VERDICT_FALLBACK,
+  guidanceFor,
+  guidanceForAttempt,
+} from "../../../agent/guidance/attempt-guidance.js";
 import type { PromptId } from "../../../agent/guidance/prompt-catalogue.js";
 import {
   CONDITION_VERDICTS,
@@ -35,8 +40,23 @@ describe("guidanceFor", () => {
     expect(guidanceFor("good", FEEDBACK_CODES).id).toBe("attempt-accepted");
   });
 
-  it.each(PROBLEM_VERDICTS)("asks to try again when a %s attempt has no feedback", (verdict) => {
-    expect(guidanceFor(verdict, []).id).toBe("lift-and-place-again");
+  it.each(PROBLEM_VERDICTS)("follows the verdict when a %s attempt has no feedback", (verdict) => {
+    const shown = guidanceFor(verdict, []).id;
+    expect(shown).toBe(VERDICT_FALLBACK[verdict]);
+    expect(shown).not.toBe("lift-and-place-again");
+  });
+
+  it("alternates the two pieces of advice for a dry finger from one attempt to the next", () => {
+    const feedback = ["press-firmly", "moisten-finger"] as const;
+    const shown = [1, 2, 3, 4].map((attempt) => guidanceForAttempt("dry", feedback, attempt).id);
+    expect(shown).toEqual(["moisten-finger", "press-firmly", "moisten-finger", "press-firmly"]);
+  });
+
+  it("does not alternate when only one piece of advice was given", () => {
+    for (const attempt of [1, 2, 3]) {
+      expect(guidanceForAttempt("dry", ["press-firmly"], attempt).id).toBe("press-firmly");
+      expect(guidanceForAttempt("wet", ["wipe-finger"], attempt).id).toBe("wipe-finger");
+    }
   });
 
   it.each(FEEDBACK_CODES)("shows %s's own prompt when it is the only feedback", (code) => {
