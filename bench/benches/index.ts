@@ -1,4 +1,5 @@
 import type { Benchmark } from "../benchmark.js";
+import { captureSessionBenchmarks } from "./capture-session.js";
 import { iso29794Benchmarks } from "./iso29794.js";
 import { pipelineBenchmarks } from "./pipeline.js";
 import { qualityBenchmarks } from "./quality.js";
@@ -14,4 +15,5 @@ export const benchmarks: readonly Benchmark[] = [
   ...qualityBenchmarks,
   ...iso29794Benchmarks,
   ...pipelineBenchmarks,
+  ...captureSessionBenchmarks,
 ];
