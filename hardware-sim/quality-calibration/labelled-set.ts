@@ -1,8 +1,10 @@
 import { measureConditionFeatures } from "../../agent/quality/condition-features.js";
 import { featureVector, type FeatureVector } from "../../agent/quality/feature-vector.js";
+import { greyLevelsAt } from "../../agent/quality/grey-levels.js";
 import { measureIso29794 } from "../../agent/quality/iso29794/index.js";
 import type { GreyImage } from "../../drivers/sensor.js";
 import { CONDITION_KINDS, type ConditionKind } from "../prints/conditions.js";
+import { mixSeeds, mulberry32 } from "../prints/prng.js";
 import { renderPrint } from "../prints/render-print.js";
 import type { SensorName } from "../prints/sensor-profiles.js";
 
@@ -68,15 +70,35 @@ export function labelledCaptures(options: LabelledSetOptions): LabelledCapture[]
   return captures;
 }
 
+/**
+ * The capture as a sensor of another grey character would show it: its own empty-platen
+ * level (215-255) and ridge contrast (0.85-1.3 times the profile's). Without this the
+ * model would learn the few profiles' absolute grey levels (NIST's SFinGe images, white
+ * with black ridges, looked "too light" to it) instead of how conditions change a print.
+ */
+function varySensorGrey(image: GreyImage, capture: LabelledCapture): GreyImage {
+  const random = mulberry32(
+    mixSeeds(capture.seed, capture.position, capture.impression, 0x67726579),
+  );
+  const [platen = 255] = greyLevelsAt(image.pixels, [0.98]);
+  const newPlaten = 215 + 40 * random();
+  const contrast = 0.85 + 0.45 * random();
+  const pixels = image.pixels.map((value) =>
+    Math.max(0, Math.min(255, Math.round(newPlaten - (platen - value) * contrast))),
+  );
+  return { ...image, pixels };
+}
+
 export function renderCapture(capture: LabelledCapture): GreyImage {
   const { seed, position, impression, sensor, kind, severity } = capture;
-  return renderPrint({
+  const image = renderPrint({
     seed,
     position,
     impression,
     sensor,
     conditions: kind === undefined ? [] : [{ kind, severity }],
   });
+  return varySensorGrey(image, capture);
 }
 
 /** Renders and measures every capture of a set, reporting progress after each person. */
