@@ -16,16 +16,18 @@ const IMAGES = [1, 2, 3, 4, 5].map((n) => `SFinGe_Test0${n}`);
 /**
  * NIST prints six significant digits, so 1e-5 is "equal" for the figures this
  * implementation reproduces exactly. The others are the worst relative error measured
- * over the five images, rounded up: ROI area mean 6.3e-5 (our Gaussian blur is floating
- * point, OpenCV's fixed point), LCS 7.4e-3 (one block of SFinGe_Test04 lands one bin
- * apart), coherence 3.0e-3 (one ROI block more on SFinGe_Test03).
+ * over the five images, rounded up: ROI area mean 1.9e-4 (the ROI's blurs run on 4- and
+ * 8-pixel cell means, so its edge can sit a fraction of a pixel off OpenCV's), LCS 7.4e-3
+ * (one block of SFinGe_Test04 lands one bin apart). The coherence map's ROI blocks match
+ * NIST's on all five images, but an ROI edge a pixel off can add or drop a block (about
+ * 0.5 % of the sum), so those two figures are the first to move if the ROI changes.
  */
 const TOLERANCE: Partial<Record<Iso29794Key, number>> = {
   Mu: 1e-5,
   MMB: 1e-5,
-  ImgProcROIArea_Mean: 1e-4,
-  OrientationMap_ROIFilter_CoherenceSum: 3e-3,
-  OrientationMap_ROIFilter_CoherenceRel: 4e-3,
+  ImgProcROIArea_Mean: 2e-4,
+  OrientationMap_ROIFilter_CoherenceSum: 1e-5,
+  OrientationMap_ROIFilter_CoherenceRel: 1e-5,
   OCL_Bin10_Mean: 1e-5,
   OCL_Bin10_StdDev: 1e-5,
   LCS_Bin10_Mean: 8e-3,

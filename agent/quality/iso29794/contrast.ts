@@ -1,5 +1,4 @@
-import { BLOCK_SIZE } from "./block-geometry.js";
-import type { Plane } from "./prepare.js";
+import type { BlockStatistics } from "./block-statistics.js";
 
 export interface ContrastMeasures {
   /** Mean grey level of the (trimmed) image: NIST key "Mu". */
@@ -9,30 +8,13 @@ export interface ContrastMeasures {
 }
 
 /** NFIQ 2 MuFeature (ISO/IEC 29794-4 Mu and MMB). */
-export function measureContrast(plane: Plane): ContrastMeasures {
-  const { width, height, pixels } = plane;
-  const columns = Math.ceil(width / BLOCK_SIZE);
-  const rows = Math.ceil(height / BLOCK_SIZE);
-  const blockSums = new Float64Array(columns * rows);
-  let total = 0;
-  for (let y = 0; y < height; y++) {
-    const row = y * width;
-    const cellRow = Math.floor(y / BLOCK_SIZE) * columns;
-    for (let column = 0; column < columns; column++) {
-      const end = Math.min(width, (column + 1) * BLOCK_SIZE);
-      let sum = 0;
-      for (let x = column * BLOCK_SIZE; x < end; x++) sum += pixels[row + x] as number;
-      blockSums[cellRow + column] = (blockSums[cellRow + column] as number) + sum;
-      total += sum;
-    }
-  }
+export function measureContrast(blocks: BlockStatistics): ContrastMeasures {
+  const { sums, counts } = blocks;
   let meanOfMeans = 0;
-  for (let row = 0; row < rows; row++) {
-    const cellHeight = Math.min(BLOCK_SIZE, height - row * BLOCK_SIZE);
-    for (let column = 0; column < columns; column++) {
-      const cellWidth = Math.min(BLOCK_SIZE, width - column * BLOCK_SIZE);
-      meanOfMeans += (blockSums[row * columns + column] ?? 0) / (cellWidth * cellHeight);
-    }
+  let pixels = 0;
+  for (let i = 0; i < sums.length; i++) {
+    meanOfMeans += (sums[i] as number) / (counts[i] as number);
+    pixels += counts[i] as number;
   }
-  return { mu: total / (width * height), mmb: meanOfMeans / (columns * rows) };
+  return { mu: blocks.total / pixels, mmb: meanOfMeans / sums.length };
 }

@@ -1,9 +1,5 @@
-import {
-  SLANTED_ACROSS,
-  SLANTED_ALONG,
-  extractGridBlock,
-  type SlantedBlockGrid,
-} from "./block-geometry.js";
+import { SLANTED_ACROSS, SLANTED_ALONG, type SlantedBlockGrid } from "./block-geometry.js";
+import { sampleGridBlock, slantedSamples } from "./slanted-block.js";
 import { ValueList, type HistogramFeature } from "./histogram.js";
 import type { Plane } from "./prepare.js";
 
@@ -14,19 +10,33 @@ const NEIGHBOUR_WEIGHT = 0.3;
 /** The signature is 32 samples long, a size OpenCV's DFT takes without padding. */
 const N = SLANTED_ACROSS;
 
-const COS = new Float64Array(N * N);
-const SIN = new Float64Array(N * N);
-for (let k = 0; k < N; k++) {
-  for (let n = 0; n < N; n++) {
-    const phase = (-2 * Math.PI * ((k * n) % N)) / N;
-    COS[k * N + n] = Math.cos(phase);
-    SIN[k * N + n] = Math.sin(phase);
+/** Lines 1..N/2 suffice: a real signal's spectrum mirrors about N/2. */
+const LINES = N / 2;
+/** cos and sin of 2 pi k n / N for k = 1..LINES (row k - 1) and n = 1..N/2 - 1. */
+const COS = new Float64Array(LINES * LINES);
+const SIN = new Float64Array(LINES * LINES);
+for (let k = 1; k <= LINES; k++) {
+  for (let n = 1; n < LINES; n++) {
+    const phase = (2 * Math.PI * ((k * n) % N)) / N;
+    COS[(k - 1) * LINES + n] = Math.cos(phase);
+    SIN[(k - 1) * LINES + n] = Math.sin(phase);
   }
 }
 
+/** Rotated a further quarter turn, the ridges run across the rows: 32 rows x 16 columns. */
+const SHAPE = {
+  pad: true,
+  rows: SLANTED_ACROSS,
+  columns: SLANTED_ALONG,
+  turn: Math.PI / 2,
+} as const;
+
 class Scratch {
-  readonly block = new Uint8Array(SLANTED_ACROSS * SLANTED_ALONG);
+  readonly samples = slantedSamples();
   readonly signature = new Float64Array(N);
+  /** Sums and differences of samples n and N - n, for n = 1..N/2 - 1. */
+  readonly even = new Float64Array(LINES);
+  readonly odd = new Float64Array(LINES);
   /** Magnitudes of DFT lines 1..N-1 (the DC line is left out). */
   readonly amplitude = new Float64Array(N - 1);
 }
@@ -38,31 +48,38 @@ function frequencyDomainQuality(
   index: number,
   s: Scratch,
 ): number {
-  // Rotated a further quarter turn, the ridges run across the rows: 32 rows x 16 columns.
-  const rows = SLANTED_ACROSS;
-  const columns = SLANTED_ALONG;
-  extractGridBlock(plane, grid, index, { pad: true, rows, columns, turn: Math.PI / 2 }, s.block);
-  for (let r = 0; r < rows; r++) {
-    let sum = 0;
-    for (let c = 0; c < columns; c++) sum += s.block[r * columns + c] as number;
-    s.signature[r] = sum / columns;
+  sampleGridBlock(plane, grid, index, SHAPE, "rows", false, s.samples);
+  for (let r = 0; r < SHAPE.rows; r++) {
+    s.signature[r] = (s.samples.rowSums[r] as number) / SHAPE.columns;
   }
-  let peak = 0;
-  let peakAt = 0;
-  for (let k = 1; k < N; k++) {
-    let re = 0;
+  // Samples n and N - n share their cosines and negate their sines, so each line takes
+  // half the products; line N - k has line k's magnitude.
+  const sig = s.signature;
+  for (let n = 1; n < LINES; n++) {
+    s.even[n] = (sig[n] as number) + (sig[N - n] as number);
+    s.odd[n] = (sig[n] as number) - (sig[N - n] as number);
+  }
+  const first = sig[0] as number;
+  const middle = sig[LINES] as number;
+  for (let k = 1; k <= LINES; k++) {
+    let re = first + (k % 2 === 0 ? middle : -middle);
     let im = 0;
-    const base = k * N;
-    for (let n = 0; n < N; n++) {
-      const value = s.signature[n] as number;
-      re += value * (COS[base + n] as number);
-      im += value * (SIN[base + n] as number);
+    const base = (k - 1) * LINES;
+    for (let n = 1; n < LINES; n++) {
+      re += (s.even[n] as number) * (COS[base + n] as number);
+      im -= (s.odd[n] as number) * (SIN[base + n] as number);
     }
     const magnitude = Math.sqrt(re * re + im * im);
     s.amplitude[k - 1] = magnitude;
+    s.amplitude[N - k - 1] = magnitude;
+  }
+  let peak = 0;
+  let peakAt = 0;
+  for (let i = 0; i < N - 1; i++) {
+    const magnitude = s.amplitude[i] as number;
     if (magnitude > peak) {
       peak = magnitude;
-      peakAt = k - 1;
+      peakAt = i;
     }
   }
   // A peak on either end of the spectrum has no two neighbours; NFIQ 2 scores it 1.

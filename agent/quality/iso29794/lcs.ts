@@ -1,11 +1,11 @@
 import {
   SLANTED_ACROSS,
   SLANTED_ALONG,
-  extractGridBlock,
   labelFlips,
   ridgeValleyStructure,
   type SlantedBlockGrid,
 } from "./block-geometry.js";
+import { sampleGridBlock, slantedSamples } from "./slanted-block.js";
 import { ValueList, type HistogramFeature } from "./histogram.js";
 import type { Plane } from "./prepare.js";
 
@@ -26,9 +26,12 @@ const RIDGE_MAX = 10 / WIDTH_NORM;
 const VALLEY_MIN = 2 / WIDTH_NORM;
 const VALLEY_MAX = 10 / WIDTH_NORM;
 
+/** LCS looks along the ridges, in the unpadded window. */
+const SHAPE = { pad: false, rows: SLANTED_ALONG, columns: SLANTED_ACROSS } as const;
+
 /** Scratch buffers for one slanted block, reused across blocks. */
 class Scratch {
-  readonly block = new Uint8Array(SLANTED_ACROSS * SLANTED_ALONG);
+  readonly samples = slantedSamples();
   readonly ridge = new Uint8Array(SLANTED_ACROSS);
   readonly threshold = new Float64Array(SLANTED_ACROSS);
   readonly profile = new Float64Array(SLANTED_ACROSS);
@@ -39,8 +42,8 @@ class Scratch {
 function localClarity(plane: Plane, grid: SlantedBlockGrid, index: number, s: Scratch): number {
   const rows = SLANTED_ALONG;
   const columns = SLANTED_ACROSS;
-  extractGridBlock(plane, grid, index, { pad: false, rows, columns }, s.block);
-  ridgeValleyStructure(s.block, rows, columns, s.ridge, s.threshold, s.profile);
+  sampleGridBlock(plane, grid, index, SHAPE, "columns", true, s.samples);
+  ridgeValleyStructure(s.samples.columnSums, rows, columns, s.ridge, s.threshold, s.profile);
 
   // Positions (counted from the second column) where the ridge/valley label flips.
   const changeCount = labelFlips(s.ridge, columns, s.changes);
@@ -73,24 +76,27 @@ function localClarity(plane: Plane, grid: SlantedBlockGrid, index: number, s: Sc
     return 0;
   }
 
-  // Share of ridge pixels lighter than the line and valley pixels darker than it.
+  // Share of ridge pixels lighter than the line and valley pixels darker than it. Pixels
+  // are integers, so "below the line" is "below its ceiling", which the sign bit of the
+  // difference gives without a branch to mispredict on every other pixel.
   let ridgeWrong = 0;
   let ridgePixels = 0;
   let valleyWrong = 0;
   let valleyPixels = 0;
+  const block = s.samples.block;
   for (let c = 0; c < columns; c++) {
-    const line = s.threshold[c] ?? 0;
-    const isRidge = s.ridge[c] === 1;
-    for (let r = 0; r < rows; r++) {
-      const value = s.block[r * columns + c] as number;
-      if (isRidge) {
-        if (value >= line) ridgeWrong++;
-      } else if (value < line) {
-        valleyWrong++;
-      }
+    const ceiling = Math.ceil(s.threshold[c] as number);
+    let below = 0;
+    for (let at = c; at < rows * columns; at += columns) {
+      below += ((block[at] as number) - ceiling) >>> 31;
     }
-    if (isRidge) ridgePixels += rows;
-    else valleyPixels += rows;
+    if (s.ridge[c] === 1) {
+      ridgeWrong += rows - below;
+      ridgePixels += rows;
+    } else {
+      valleyWrong += below;
+      valleyPixels += rows;
+    }
   }
   if (ridgePixels === 0 || valleyPixels === 0) return 0;
   return 1 - (valleyWrong / valleyPixels + ridgeWrong / ridgePixels) / 2;

@@ -52,36 +52,56 @@ function validate(image: GreyImage): void {
   }
 }
 
-/** Validates `image` and returns it without its near-white frame, as NFIQ 2 measures it. */
+/** Columns whose sums are taken together while looking for the frame's left and right edges. */
+const COLUMN_STRIP = 16;
+
+/**
+ * Validates `image` and returns it without its near-white frame, as NFIQ 2 measures it.
+ * Only the frame is read: rows from the top and bottom until one is not near-white, and
+ * columns from the sides in strips of COLUMN_STRIP (read row by row, so memory is read in
+ * order) until one is not.
+ */
 export function prepareImage(image: GreyImage): Plane {
   validate(image);
   const { width, height, pixels } = image;
-  const rowSums = new Float64Array(height);
-  const columnSums = new Float64Array(width);
-  for (let y = 0; y < height; y++) {
-    const row = y * width;
-    let sum = 0;
-    for (let x = 0; x < width; x++) {
-      const value = pixels[row + x] as number;
-      sum += value;
-      columnSums[x] = (columnSums[x] as number) + value;
-    }
-    rowSums[y] = sum;
-  }
   // Rows are judged over the full width and columns over the full height, as NFIQ 2 does.
   const rowLimit = WHITE_FRAME_MEAN * width;
   const columnLimit = WHITE_FRAME_MEAN * height;
+  const rowIsWhite = (y: number): boolean => {
+    let sum = 0;
+    for (let i = y * width; i < (y + 1) * width; i++) sum += pixels[i] as number;
+    return sum > rowLimit;
+  };
   let top = 0;
-  while (top < height && (rowSums[top] ?? 0) > rowLimit) top++;
+  while (top < height && rowIsWhite(top)) top++;
   if (top === height) {
     throw new Iso29794InputError("blank", "every row is near-white: no finger in the image");
   }
   let bottom = height - 1;
-  while (bottom > top && (rowSums[bottom] ?? 0) > rowLimit) bottom--;
-  let left = 0;
-  while (left < width && (columnSums[left] ?? 0) > columnLimit) left++;
-  let right = width - 1;
-  while (right > left && (columnSums[right] ?? 0) > columnLimit) right--;
+  while (bottom > top && rowIsWhite(bottom)) bottom--;
+
+  const sums = new Float64Array(COLUMN_STRIP);
+  // The first column from `from` towards `to` (exclusive) that is not near-white, or `to`.
+  const firstDarkColumn = (from: number, to: number): number => {
+    const step = to > from ? 1 : -1;
+    for (let start = from; start !== to;) {
+      const count = Math.min(COLUMN_STRIP, Math.abs(to - start));
+      const low = step > 0 ? start : start - count + 1;
+      sums.fill(0);
+      for (let y = 0; y < height; y++) {
+        const row = y * width + low;
+        for (let i = 0; i < count; i++) sums[i] = (sums[i] as number) + (pixels[row + i] as number);
+      }
+      for (let i = 0; i < count; i++) {
+        const x = start + i * step;
+        if ((sums[x - low] as number) <= columnLimit) return x;
+      }
+      start += count * step;
+    }
+    return to;
+  };
+  const left = firstDarkColumn(0, width);
+  const right = left === width ? width - 1 : firstDarkColumn(width - 1, left - 1);
 
   const croppedWidth = right - left + 1;
   const croppedHeight = bottom - top + 1;

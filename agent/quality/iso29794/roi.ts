@@ -1,10 +1,21 @@
-import type { Plane } from "./prepare.js";
+import type { BlockStatistics } from "./block-statistics.js";
+import { blurCells, cellKernel, cellMeans, halveCells, type CellGrid } from "./gaussian-blur.js";
+import { keepLargestDarkArea } from "./roi-components.js";
+import {
+  CELL,
+  COARSE_CELL,
+  cellField,
+  flagsAround,
+  lightSamples,
+  otsuCut,
+  secondBlurInput,
+  type Cells,
+} from "./roi-fields.js";
+import { EVEN_BYTES, erodeHalved, type WordImage } from "./word-image.js";
 
-/** NFIQ 2 ImgProcROIFeature: 5x5 erosion brings out ridge detail before blurring. */
-const ERODE_SIZE = 5;
-/** First blur: 41x41 Gaussian, OpenCV's default sigma for that size. */
+/** First blur: 41x41 Gaussian, OpenCV's default sigma for that size (6.5). */
 const FIRST_BLUR = 41;
-/** Second blur: 91x91 Gaussian, smoothing the first binarisation into one finger area. */
+/** Second blur: 91x91 Gaussian (sigma 14), smoothing the first binarisation into one area. */
 const SECOND_BLUR = 91;
 /**
  * ROI blocks and the coherence map use 32x32 blocks in NFIQ 2.3, the version of NIST's
@@ -12,6 +23,7 @@ const SECOND_BLUR = 91;
  * ROI blocks for SFinGe_Test01, which only 32-pixel blocks reproduce).
  */
 export const ROI_BLOCK = 32;
+const CELLS_PER_BLOCK = ROI_BLOCK / CELL;
 
 export interface RegionOfInterest {
   /** Mean grey level of the ROI pixels, 255 when there are none: NIST "ImgProcROIArea_Mean". */
@@ -24,455 +36,183 @@ export interface RegionOfInterest {
   readonly roiBlocks: number;
 }
 
-/** OpenCV's sigma for a Gaussian of `size` taps when none is given (getGaussianKernel). */
-function gaussianKernel(size: number): Float32Array {
-  const sigma = 0.3 * ((size - 1) * 0.5 - 1) + 0.8;
-  const kernel = new Float32Array(size);
-  const half = (size - 1) / 2;
-  let sum = 0;
-  for (let i = 0; i < size; i++) {
-    const value = Math.exp(-((i - half) * (i - half)) / (2 * sigma * sigma));
-    kernel[i] = value;
-    sum += value;
-  }
-  for (let i = 0; i < size; i++) kernel[i] = (kernel[i] ?? 0) / sum;
-  return kernel;
-}
-
-/** Index into [0, n) with OpenCV's default border (reflect without repeating the edge). */
-function reflect101(index: number, n: number): number {
-  let i = index;
-  while (i < 0 || i >= n) i = n === 1 ? 0 : i < 0 ? -i : 2 * n - 2 - i;
-  return i;
-}
-
-/** For each position of a line padded by `half` on both sides, the source index it mirrors. */
-function reflectedIndices(n: number, half: number): Int32Array {
-  const indices = new Int32Array(n + 2 * half);
-  for (let i = -half; i < n + half; i++) indices[i + half] = reflect101(i, n);
-  return indices;
-}
-
-/** Tap offsets low[k] = half - k and high[k] = half + k about a centre at `half`. */
-function centredTaps(half: number): { low: Int32Array; high: Int32Array } {
-  const low = new Int32Array(half + 1);
-  const high = new Int32Array(half + 1);
-  for (let k = 1; k <= half; k++) {
-    low[k] = half - k;
-    high[k] = half + k;
-  }
-  return { low, high };
-}
-
-/**
- * Sets acc[i], for i in [from, to), to the symmetric kernel applied around source[centre + i]:
- * the centre tap plus, for k = 1..half, kernel[half + k] times the sum of the mirrored
- * pixels source[low[k] + i] and source[high[k] + i]. The inner loops carry no dependency
- * from one i to the next, and four taps share each update of acc, which roughly halves the
- * time over one tap at a time.
- */
-function applyMirroredTaps(
-  acc: Float64Array,
-  source: Float32Array,
-  from: number,
-  to: number,
-  centre: number,
-  low: Int32Array,
-  high: Int32Array,
-  kernel: Float32Array,
-): void {
-  const half = (kernel.length - 1) / 2;
-  const centreWeight = kernel[half] as number;
-  for (let i = from; i < to; i++) acc[i] = centreWeight * (source[centre + i] as number);
-  let k = 1;
-  for (; k + 3 <= half; k += 4) {
-    const w1 = kernel[half + k] as number;
-    const w2 = kernel[half + k + 1] as number;
-    const w3 = kernel[half + k + 2] as number;
-    const w4 = kernel[half + k + 3] as number;
-    const l1 = low[k] as number;
-    const l2 = low[k + 1] as number;
-    const l3 = low[k + 2] as number;
-    const l4 = low[k + 3] as number;
-    const h1 = high[k] as number;
-    const h2 = high[k + 1] as number;
-    const h3 = high[k + 2] as number;
-    const h4 = high[k + 3] as number;
-    for (let i = from; i < to; i++) {
-      acc[i] =
-        (acc[i] as number) +
-        (w1 * ((source[l1 + i] as number) + (source[h1 + i] as number)) +
-          w2 * ((source[l2 + i] as number) + (source[h2 + i] as number)) +
-          w3 * ((source[l3 + i] as number) + (source[h3 + i] as number)) +
-          w4 * ((source[l4 + i] as number) + (source[h4 + i] as number)));
-    }
-  }
-  for (; k <= half; k++) {
-    const weight = kernel[half + k] as number;
-    const l = low[k] as number;
-    const h = high[k] as number;
-    for (let i = from; i < to; i++) {
-      acc[i] =
-        (acc[i] as number) + weight * ((source[l + i] as number) + (source[h + i] as number));
-    }
-  }
-}
-
-/**
- * Vertical pass of a separable blur, rounded back to 8 bits; `rows` holds the horizontal
- * pass. Each output row is accumulated a whole source row at a time, so memory is read in
- * order. Where every row in a column's window holds the same value (a blurred mask far
- * from its edges) the output is that value blurred, computed once.
- */
-function blurColumns(
-  rows: Float32Array,
-  width: number,
-  height: number,
-  kernel: Float32Array,
-  flatValues: readonly number[],
-): Uint8Array {
-  const size = kernel.length;
-  const half = (size - 1) / 2;
-  const rowStart = reflectedIndices(height, half);
-  for (let i = 0; i < rowStart.length; i++) rowStart[i] = (rowStart[i] as number) * width;
-  const out = new Uint8Array(width * height);
-  const column = new Float64Array(width);
-  // Per flat value: its blurred, rounded output (with the same arithmetic as any other
-  // pixel) and how many window rows hold it per column.
-  const taps = centredTaps(half);
-  const flatOutputs = flatValues.map((value) => {
-    const blurred = new Float64Array(1);
-    applyMirroredTaps(
-      blurred,
-      new Float32Array(size).fill(value),
-      0,
-      1,
-      half,
-      taps.low,
-      taps.high,
-      kernel,
-    );
-    return Math.round(blurred[0] as number);
-  });
-  const flatCounts = flatValues.map(() => new Int32Array(width));
-  const countRow = (start: number, step: number): void => {
-    flatValues.forEach((value, v) => {
-      const counts = flatCounts[v] as Int32Array;
-      for (let x = 0; x < width; x++) {
-        if (rows[start + x] === value) counts[x] = (counts[x] as number) + step;
-      }
-    });
-  };
-  // Per column of the current output row: index of the flat value filling its window, or -1.
-  const flatAt = new Int8Array(width);
-  // Start of the source rows mirrored about the current output row, per tap.
-  const low = new Int32Array(half + 1);
-  const high = new Int32Array(half + 1);
-  for (let i = 0; i < size - 1; i++) countRow(rowStart[i] as number, 1);
-
-  for (let y = 0; y < height; y++) {
-    countRow(rowStart[y + size - 1] as number, 1);
-    flatAt.fill(-1);
-    flatCounts.forEach((counts, v) => {
-      for (let x = 0; x < width; x++) if (counts[x] === size) flatAt[x] = v;
-    });
-    for (let k = 1; k <= half; k++) {
-      low[k] = rowStart[y + half - k] as number;
-      high[k] = rowStart[y + half + k] as number;
-    }
-    const row = y * width;
-    let x = 0;
-    while (x < width) {
-      const flat = flatAt[x] as number;
-      if (flat >= 0) {
-        out[row + x] = flatOutputs[flat] as number;
-        x++;
-        continue;
-      }
-      // A span of columns that needs the full sum: up to the next flat column.
-      const from = x;
-      while (x < width && flatAt[x] === -1) x++;
-      applyMirroredTaps(column, rows, from, x, rowStart[y + half] as number, low, high, kernel);
-      for (let i = from; i < x; i++) out[row + i] = Math.round(column[i] as number);
-    }
-    countRow(rowStart[y] as number, -1);
-  }
-  return out;
-}
-
-/**
- * Separable Gaussian blur of an 8-bit plane with the full kernel, rounded back to 8 bits
- * like OpenCV's (which works in fixed point; the difference moves the ROI mean by under
- * 1e-4). The kernel is symmetric, so mirrored taps are added before multiplying.
- */
-function gaussianBlur(source: Uint8Array, width: number, height: number, size: number): Uint8Array {
-  const kernel = gaussianKernel(size);
-  const half = (size - 1) / 2;
-  const columnAt = reflectedIndices(width, half);
-  const rows = new Float32Array(width * height);
-  const padded = new Float32Array(width + 2 * half);
-  const sum = new Float64Array(width);
-  const { low, high } = centredTaps(half);
-  for (let y = 0; y < height; y++) {
-    const row = y * width;
-    for (let i = 0; i < padded.length; i++) {
-      padded[i] = source[row + (columnAt[i] as number)] as number;
-    }
-    applyMirroredTaps(sum, padded, 0, width, half, low, high, kernel);
-    rows.set(sum, row);
-  }
-  return blurColumns(rows, width, height, kernel, []);
-}
-
-/**
- * gaussianBlur for a mask of 0 and 255. A row is runs of 255, so each output pixel of the
- * horizontal pass is 255 times the kernel weight under the runs its window overlaps,
- * read off the kernel's cumulative sum; the vertical pass then skips the columns whose
- * window is all background or all mask.
- */
-function gaussianBlurMask(
-  mask: Uint8Array,
-  width: number,
-  height: number,
-  size: number,
-): Uint8Array {
-  const kernel = gaussianKernel(size);
-  const half = (size - 1) / 2;
-  const cumulative = new Float64Array(size + 1);
-  for (let i = 0; i < size; i++)
-    cumulative[i + 1] = (cumulative[i] as number) + (kernel[i] as number);
-  const columnAt = reflectedIndices(width, half);
-  const rows = new Float32Array(width * height);
-  const runStart = new Int32Array(columnAt.length);
-  const runEnd = new Int32Array(columnAt.length);
-  for (let y = 0; y < height; y++) {
-    const row = y * width;
-    // Runs of 255 along the padded row, as [start, end) in padded coordinates.
-    let runs = 0;
-    for (let i = 0; i < columnAt.length; i++) {
-      if (mask[row + (columnAt[i] as number)] === 0) continue;
-      if (runs > 0 && runEnd[runs - 1] === i) runEnd[runs - 1] = i + 1;
-      else {
-        runStart[runs] = i;
-        runEnd[runs++] = i + 1;
-      }
-    }
-    let first = 0;
-    for (let x = 0; x < width; x++) {
-      // The window covers padded positions [x, x + size).
-      while (first < runs && (runEnd[first] as number) <= x) first++;
-      let weight = 0;
-      for (let r = first; r < runs && (runStart[r] as number) < x + size; r++) {
-        const from = Math.max(0, (runStart[r] as number) - x);
-        const to = Math.min(size, (runEnd[r] as number) - x);
-        weight += (cumulative[to] as number) - (cumulative[from] as number);
-      }
-      rows[row + x] = 255 * weight;
-    }
-  }
-  const full = Math.fround(255 * ((cumulative[size] as number) - (cumulative[0] as number)));
-  return blurColumns(rows, width, height, kernel, [0, full]);
-}
-
-/**
- * 5x5 minimum filter; pixels beyond the edge are ignored, as OpenCV's erode does. Each
- * pass takes the minimum with one shifted copy of the line at a time, so the inner loops
- * run over whole rows without per-pixel bounds.
- */
-function erode(source: Uint8Array, width: number, height: number): Uint8Array {
-  const half = (ERODE_SIZE - 1) / 2;
-  const across = source.slice(0, width * height);
-  for (let y = 0; y < height; y++) {
-    const row = y * width;
-    for (let shift = -half; shift <= half; shift++) {
-      if (shift === 0) continue;
-      const from = row + Math.max(0, -shift);
-      const to = row + Math.min(width, width - shift);
-      for (let i = from; i < to; i++) {
-        const value = source[i + shift] as number;
-        across[i] = Math.min(value, across[i] as number);
-      }
-    }
-  }
-  const out = across.slice();
-  for (let y = 0; y < height; y++) {
-    const row = y * width;
-    for (let shift = -half; shift <= half; shift++) {
-      if (shift === 0 || y + shift < 0 || y + shift >= height) continue;
-      const other = (y + shift) * width - row;
-      for (let i = row; i < row + width; i++) {
-        const value = across[i + other] as number;
-        out[i] = Math.min(value, out[i] as number);
-      }
-    }
-  }
-  return out;
-}
-
-/**
- * Otsu's threshold as OpenCV computes it (first level of largest between-class variance,
- * skipping levels that leave a class empty), then src > threshold: 255, else 0.
- */
-function otsuBinarise(image: Uint8Array): void {
-  const histogram = new Float64Array(256);
-  for (let i = 0; i < image.length; i++) {
-    const value = image[i] as number;
-    histogram[value] = (histogram[value] as number) + 1;
-  }
-  const scale = 1 / image.length;
-  let mu = 0;
-  for (let i = 0; i < 256; i++) mu += i * (histogram[i] ?? 0);
-  mu *= scale;
-  const epsilon = 1.1920928955078125e-7; // FLT_EPSILON, OpenCV's empty-class test
-  let mu1 = 0;
-  let q1 = 0;
-  let bestSigma = 0;
-  let threshold = 0;
-  for (let i = 0; i < 256; i++) {
-    const p = (histogram[i] ?? 0) * scale;
-    mu1 *= q1;
-    q1 += p;
-    const q2 = 1 - q1;
-    if (Math.min(q1, q2) < epsilon || Math.max(q1, q2) > 1 - epsilon) continue;
-    mu1 = (mu1 + i * p) / q1;
-    const mu2 = (mu - q1 * mu1) / q2;
-    const sigma = q1 * q2 * (mu1 - mu2) * (mu1 - mu2);
-    if (sigma > bestSigma) {
-      bestSigma = sigma;
-      threshold = i;
-    }
-  }
-  for (let i = 0; i < image.length; i++) image[i] = (image[i] as number) > threshold ? 255 : 0;
-}
-
-interface Component {
-  readonly size: number;
-  readonly touchesEdge: boolean;
-  readonly boxArea: number;
-}
-
-/**
- * Floods the 4-connected component of `seed` among pixels equal to `image[seed]`, marking
- * it in `seen`; its pixels are left in the first `size` entries of `stack`.
- */
-function floodComponent(
-  image: Uint8Array,
-  width: number,
-  height: number,
-  seed: number,
-  seen: Uint8Array,
-  stack: Int32Array,
-): Component {
-  const value = image[seed];
-  seen[seed] = 1;
-  stack[0] = seed;
-  let size = 1;
-  let touchesEdge = false;
-  let minX = width;
-  let maxX = -1;
-  let minY = height;
-  let maxY = -1;
-  for (let head = 0; head < size; head++) {
-    const at = stack[head] as number;
-    const x = at % width;
-    const y = (at - x) / width;
-    if (x === 0 || y === 0 || x === width - 1 || y === height - 1) touchesEdge = true;
-    if (x < minX) minX = x;
-    if (x > maxX) maxX = x;
-    if (y < minY) minY = y;
-    if (y > maxY) maxY = y;
-    if (x > 0 && seen[at - 1] !== 1 && image[at - 1] === value) {
-      seen[at - 1] = 1;
-      stack[size++] = at - 1;
-    }
-    if (x < width - 1 && seen[at + 1] !== 1 && image[at + 1] === value) {
-      seen[at + 1] = 1;
-      stack[size++] = at + 1;
-    }
-    if (y > 0 && seen[at - width] !== 1 && image[at - width] === value) {
-      seen[at - width] = 1;
-      stack[size++] = at - width;
-    }
-    if (y < height - 1 && seen[at + width] !== 1 && image[at + width] === value) {
-      seen[at + width] = 1;
-      stack[size++] = at + width;
-    }
-  }
-  return { size, touchesEdge, boxArea: (maxX - minX + 1) * (maxY - minY + 1) };
-}
-
-/**
- * Visits the 4-connected components of pixels equal to `value` in scan order of their
- * first pixel, which is `stack[0]` during the visit.
- */
-function forEachComponent(
-  image: Uint8Array,
-  width: number,
-  height: number,
-  value: number,
-  stack: Int32Array,
-  visit: (component: Component) => void,
-): void {
-  const seen = new Uint8Array(width * height);
-  for (let seed = 0; seed < image.length; seed++) {
-    if (seen[seed] === 1 || image[seed] !== value) continue;
-    visit(floodComponent(image, width, height, seed, seen, stack));
-  }
-}
-
 /**
  * NFIQ 2's image-processing region of interest (ImgProcROIFeature::computeROI): erode,
  * blur 41, Otsu, blur 91, Otsu; holes inside the finger area are filled and only the
  * dark component with the largest bounding box is kept. The ROI is its dark pixels.
+ *
+ * The blurs run on cell means (gaussian-blur.ts) and the binarisations and components on
+ * the cell centres; pixels are classified one by one only in cells the ROI's edge crosses.
  */
-export function computeRegionOfInterest(plane: Plane): RegionOfInterest {
-  const { width, height, pixels } = plane;
-  const mask = gaussianBlur(erode(pixels, width, height), width, height, FIRST_BLUR);
-  otsuBinarise(mask);
-  const area = gaussianBlurMask(mask, width, height, SECOND_BLUR);
-  otsuBinarise(area);
+export function computeRegionOfInterest(
+  image: WordImage,
+  blockSums: BlockStatistics,
+): RegionOfInterest {
+  const { width, height } = image;
+  const cells: Cells = {
+    width,
+    height,
+    columns: Math.ceil(width / CELL),
+    rows: Math.ceil(height / CELL),
+  };
+  const first = cellKernel(FIRST_BLUR, CELL);
+  // Eroded pixels are halved: doubled, plus the dropped bit's mean, they are grey levels.
+  const eroded = cellMeans(erodeHalved(image), first.radius + 1, 2, 0.5);
+  const field1 = blurCells(eroded, first);
 
-  const stack = new Int32Array(width * height);
-  // Light regions not reaching the edge are holes in the finger area.
-  forEachComponent(area, width, height, 255, stack, ({ size, touchesEdge }) => {
-    if (touchesEdge) return;
-    for (let i = 0; i < size; i++) area[stack[i] as number] = 0;
-  });
-  // Keep the dark component with the largest bounding box (the first one on a tie).
-  let largest = 0;
-  let roiPixels = 0;
-  const kept = new Int32Array(width * height);
-  forEachComponent(area, width, height, 0, stack, ({ size, boxArea }) => {
-    if (boxArea > largest) {
-      largest = boxArea;
-      roiPixels = size;
-      kept.set(stack.subarray(0, size));
-    }
-  });
-  const keep = new Uint8Array(width * height);
-  for (let i = 0; i < roiPixels; i++) keep[kept[i] as number] = 1;
+  const second = cellKernel(SECOND_BLUR, COARSE_CELL);
+  const mask = secondBlurInput(field1, otsuCut(field1, cells), cells, second.radius + 2);
+  const field2 = halveCells(blurCells(mask, second), cells.columns, cells.rows);
+  const cut = otsuCut(field2, cells);
+  const dark = lightSamples(field2, cut);
+  for (let i = 0; i < dark.length; i++) dark[i] = 1 - (dark[i] as number);
+  const roi = keepLargestDarkArea(dark, cells.columns, cells.rows);
+  return measureRoi(image, blockSums, field2, cut, dark, roi, cells);
+}
 
+/**
+ * Whether a pixel on `side` (1 dark) of the cut, interpolated from the four samples from
+ * `a`, belongs to the ROI: it does when a sample on its side does, as a pixel connects to
+ * the area its own side's samples belong to. With no sample on its side (a sliver the
+ * samples miss) it follows any ROI sample.
+ */
+function sideIsRoi(
+  dark: Uint8Array,
+  roi: Uint8Array,
+  a: number,
+  stride: number,
+  side: number,
+): boolean {
+  const b = a + stride;
+  const same =
+    (dark[a] === side ? 1 : 0) |
+    (dark[a + 1] === side ? 2 : 0) |
+    (dark[b] === side ? 4 : 0) |
+    (dark[b + 1] === side ? 8 : 0);
+  const inRoi =
+    (roi[a] as number) |
+    ((roi[a + 1] as number) << 1) |
+    ((roi[b] as number) << 2) |
+    ((roi[b + 1] as number) << 3);
+  return (same === 0 ? inRoi : inRoi & same) !== 0;
+}
+
+/**
+ * Sums the ROI pixels. Blocks whose cells are all wholly ROI take their sums from
+ * `blockSums`; cells whose nine samples are all ROI, or all not, are taken whole; in the
+ * others a pixel is ROI when a neighbouring sample on its side of the cut is.
+ */
+function measureRoi(
+  image: WordImage,
+  blockSums: BlockStatistics,
+  field: CellGrid,
+  cut: number,
+  dark: Uint8Array,
+  roi: Uint8Array,
+  cells: Cells,
+): RegionOfInterest {
+  const { width, height } = image;
+  const { columns, rows } = cells;
+  const around = flagsAround(roi, cells);
   const blockColumns = Math.ceil(width / ROI_BLOCK);
   const blockRows = Math.ceil(height / ROI_BLOCK);
   const blocks = new Uint8Array(blockColumns * blockRows);
+  // Pixel sums of partly covered blocks build up in total[0].
+  const total = new Float64Array(1);
   let sum = 0;
-  for (let y = 0; y < height; y++) {
-    const row = y * width;
-    const blockRow = Math.floor(y / ROI_BLOCK) * blockColumns;
-    for (let x = 0; x < width; x++) {
-      if (keep[row + x] !== 1) continue;
-      sum += pixels[row + x] as number;
-      blocks[blockRow + Math.floor(x / ROI_BLOCK)] = 1;
+  let roiPixels = 0;
+  for (let by = 0; by < blockRows; by++) {
+    const lastRow = Math.min(rows, (by + 1) * CELLS_PER_BLOCK);
+    for (let bx = 0; bx < blockColumns; bx++) {
+      const lastColumn = Math.min(columns, (bx + 1) * CELLS_PER_BLOCK);
+      let whole = true;
+      let none = true;
+      for (let j = by * CELLS_PER_BLOCK; j < lastRow; j++) {
+        for (let i = bx * CELLS_PER_BLOCK; i < lastColumn; i++) {
+          const count = around[j * columns + i] as number;
+          if (count !== 9) whole = false;
+          if (count !== 0) none = false;
+        }
+      }
+      if (none) continue;
+      const block = by * blockColumns + bx;
+      if (whole) {
+        sum += blockSums.sums[block] as number;
+        roiPixels += blockSums.counts[block] as number;
+        blocks[block] = 1;
+        continue;
+      }
+      for (let j = by * CELLS_PER_BLOCK; j < lastRow; j++) {
+        for (let i = bx * CELLS_PER_BLOCK; i < lastColumn; i++) {
+          const count = around[j * columns + i] as number;
+          if (count === 0) continue;
+          const cellPixels = sumCell(image, field, cut, dark, roi, i, j, count === 9, total);
+          if (cellPixels === 0) continue;
+          roiPixels += cellPixels;
+          blocks[block] = 1;
+        }
+      }
     }
   }
   let roiBlocks = 0;
   for (const block of blocks) roiBlocks += block;
   return {
-    meanOfRoiPixels: roiPixels === 0 ? 255 : sum / roiPixels,
+    meanOfRoiPixels: roiPixels === 0 ? 255 : (sum + (total[0] as number)) / roiPixels,
     roiPixels,
     blocks,
     blockColumns,
     blockRows,
     roiBlocks,
   };
+}
+
+/** The field at the pixels of the cell sumCell looks at. */
+const cellValues = new Float64Array(CELL * CELL);
+
+/**
+ * Adds the sum of the ROI pixels of cell (i, j) (all of them when `whole`) to total[0] and
+ * returns how many there are.
+ */
+function sumCell(
+  image: WordImage,
+  field: CellGrid,
+  cut: number,
+  dark: Uint8Array,
+  roi: Uint8Array,
+  i: number,
+  j: number,
+  whole: boolean,
+  total: Float64Array,
+): number {
+  const { width, height, words, bytes, wordsPerRow } = image;
+  const top = j * CELL;
+  const bottom = Math.min(height, top + CELL);
+  const right = Math.min(width, (i + 1) * CELL);
+  if (whole && right === (i + 1) * CELL) {
+    let lanes = 0;
+    for (let y = top; y < bottom; y++) {
+      const word = words[y * wordsPerRow + i] as number;
+      lanes += (word & EVEN_BYTES) + ((word >>> 8) & EVEN_BYTES);
+    }
+    total[0] = (total[0] as number) + (lanes & 0xffff) + (lanes >>> 16);
+    return (bottom - top) * CELL;
+  }
+  const stride = field.columns;
+  if (!whole) cellField(field, i, j, cellValues);
+  let sum = 0;
+  let pixels = 0;
+  for (let y = top; y < bottom; y++) {
+    const row = y * wordsPerRow * 4;
+    for (let x = i * CELL; x < right; x++) {
+      if (!whole) {
+        const side = (cellValues[4 * (y - top) + x - i * CELL] as number) < cut ? 1 : 0;
+        const a = ((y >> 2) + ((y & 3) >> 1)) * stride + (x >> 2) + ((x & 3) >> 1);
+        if (!sideIsRoi(dark, roi, a, stride, side)) continue;
+      }
+      sum += bytes[row + x] as number;
+      pixels++;
+    }
+  }
+  total[0] = (total[0] as number) + sum;
+  return pixels;
 }

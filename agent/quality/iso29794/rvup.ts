@@ -1,19 +1,22 @@
 import {
   SLANTED_ACROSS,
   SLANTED_ALONG,
-  extractGridBlock,
   labelFlips,
   ridgeValleyStructure,
   type SlantedBlockGrid,
 } from "./block-geometry.js";
+import { sampleGridBlock, slantedSamples } from "./slanted-block.js";
 import { ValueList, type HistogramFeature } from "./histogram.js";
 import type { Plane } from "./prepare.js";
 
 /** NFIQ 2 RVUPHISTLIMITS: inner bin boundaries of the RVUP histogram. */
 const RVUP_BOUNDARIES = [0.5, 0.667, 0.8, 1, 1.25, 1.5, 2, 24, 30] as const;
 
+/** RVUP looks along the ridges, in the padded window. */
+const SHAPE = { pad: true, rows: SLANTED_ALONG, columns: SLANTED_ACROSS } as const;
+
 class Scratch {
-  readonly block = new Uint8Array(SLANTED_ACROSS * SLANTED_ALONG);
+  readonly samples = slantedSamples();
   readonly ridge = new Uint8Array(SLANTED_ACROSS);
   readonly threshold = new Float64Array(SLANTED_ACROSS);
   readonly profile = new Float64Array(SLANTED_ACROSS);
@@ -35,8 +38,8 @@ function addRidgeValleyRatios(
 ): void {
   const rows = SLANTED_ALONG;
   const columns = SLANTED_ACROSS;
-  extractGridBlock(plane, grid, index, { pad: true, rows, columns }, s.block);
-  ridgeValleyStructure(s.block, rows, columns, s.ridge, s.threshold, s.profile);
+  sampleGridBlock(plane, grid, index, SHAPE, "columns", false, s.samples);
+  ridgeValleyStructure(s.samples.columnSums, rows, columns, s.ridge, s.threshold, s.profile);
 
   // NFIQ 2 looks for label flips among the first 31 columns only.
   const changeCount = labelFlips(s.ridge, columns - 1, s.changes);
