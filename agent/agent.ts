@@ -41,10 +41,39 @@ export function startAgent(
     logger: logger.child({ component: "gate" }),
     gpio: options.gpio,
   });
-  const outbox = Outbox.open(resolve(config.queue.path));
+  const queueLog = logger.child({ component: "queue" });
+  const outbox = Outbox.open(resolve(config.queue.path), {
+    keyFile: config.queue.keyFile === undefined ? undefined : resolve(config.queue.keyFile),
+    createKeyFile: config.queue.createKeyFile,
+    limits: {
+      maxRecords: config.queue.maxRecords,
+      maxBytes: config.queue.maxBytes,
+      reserveFreeBytes: config.queue.reserveFreeBytes,
+      warnAtFraction: config.queue.warnAtFraction,
+    },
+    onHealthChange: (health) => {
+      const fields = { event: "queue-health", level: health.level, reasons: health.reasons };
+      if (health.level === "ok") queueLog.info(fields, "record queue back within its limits");
+      else queueLog.error(fields, `record queue ${health.level}: ${health.reasons.join("; ")}`);
+    },
+  });
+  if (outbox.damaged !== undefined) {
+    queueLog.error(
+      { event: "queue-damaged", movedTo: outbox.damaged.movedTo, problem: outbox.damaged.problem },
+      "queue file failed its start-up check; moved aside, capturing into a fresh queue (run 'basma-agent queue recover')",
+    );
+  }
+  if (outbox.createdKeyFile)
+    queueLog.warn({ event: "device-key-created" }, "created a new device key file");
   const stats = outbox.stats();
   logger.info(
-    { version, device: config.device, queued: stats.records, lastSeq: stats.lastSeq },
+    {
+      version,
+      device: config.device,
+      queued: stats.records,
+      lastSeq: stats.lastSeq,
+      queueHealth: outbox.health().level,
+    },
     "agent starting",
   );
 

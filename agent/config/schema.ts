@@ -208,6 +208,12 @@ const queueSchema = z.strictObject({
     .int()
     .min(0)
     .default(512 * 1024 ** 2),
+  /** Share of maxRecords or maxBytes (or free disk under twice the reserve) that raises the health alarm. */
+  warnAtFraction: z.number().gt(0).max(1).default(0.8),
+  /** The device key file (0600, outside the database); by default `device-key` beside the queue file. */
+  keyFile: filePath.optional(),
+  /** Create the key file on first start when absent; field terminals provisioned with a key set false. */
+  createKeyFile: z.boolean().default(true),
 });
 
 const mqttSchema = z.strictObject({

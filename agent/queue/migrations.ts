@@ -31,6 +31,38 @@ export const OUTBOX_MIGRATIONS: readonly Migration[] = [
       INSERT INTO counters (name, value) VALUES ('record_seq', 0);
     `,
   },
+  {
+    version: 2,
+    description: "sealed payloads, hash chain, delivery states and leases, device keys",
+    // Rows written by version 1 hold plaintext; nonce IS NULL marks them for the
+    // outbox to seal and chain right after this migration (SQL cannot encrypt).
+    sql: `
+      ALTER TABLE records ADD COLUMN state TEXT NOT NULL DEFAULT 'pending'
+        CHECK (state IN ('pending', 'in-flight', 'acknowledged', 'deleted'));
+      ALTER TABLE records ADD COLUMN lease_until INTEGER;
+      ALTER TABLE records ADD COLUMN acknowledged_at TEXT;
+      ALTER TABLE records ADD COLUMN nonce BLOB;
+      ALTER TABLE records ADD COLUMN payload_digest BLOB;
+      ALTER TABLE records ADD COLUMN previous_link BLOB;
+      ALTER TABLE records ADD COLUMN link BLOB;
+      ALTER TABLE records ADD COLUMN signature BLOB;
+      CREATE INDEX records_by_state ON records (state, seq, payload_bytes);
+      -- One row: the queue's data key, only ever stored wrapped by the device key.
+      CREATE TABLE queue_keys (
+        id               INTEGER PRIMARY KEY CHECK (id = 1),
+        wrapped_data_key BLOB NOT NULL,
+        verifying_key    BLOB NOT NULL,
+        created_at       TEXT NOT NULL
+      ) STRICT;
+      -- The newest link survives the deletion of every record it covers.
+      CREATE TABLE chain_head (
+        id   INTEGER PRIMARY KEY CHECK (id = 1),
+        seq  INTEGER NOT NULL,
+        link BLOB NOT NULL
+      ) STRICT;
+      INSERT INTO chain_head (id, seq, link) VALUES (1, 0, zeroblob(32));
+    `,
+  },
 ];
 
 export class MigrationError extends Error {

@@ -75,6 +75,7 @@ export class RecordSync {
       connectedOnce = true;
       // Whatever was in flight over the old connection may never have arrived.
       this.#inFlight.clear();
+      this.#options.outbox.release();
       client.subscribe(this.#topics.acks, { qos: 1 }, (error) => {
         if (error) this.#log.error({ err: error }, "cannot subscribe to acknowledgements");
       });
@@ -118,14 +119,16 @@ export class RecordSync {
     const window = this.#options.mqtt.inFlightWindow;
     const free = window - this.#inFlight.size;
     if (free <= 0) return;
-    const candidates = this.#options.outbox.oldest(window + this.#inFlight.size);
-    let sent = 0;
+    // The lease outlives this process: a record taken by an agent that then crashed
+    // is offered again once its lease runs out, even by a later agent.
+    const candidates = this.#options.outbox.lease(free, this.#ackTimeoutMs);
     for (const record of candidates) {
-      if (sent >= free) break;
-      if (this.#inFlight.has(record.id)) continue;
       this.#inFlight.set(record.id, Date.now());
-      sent++;
-      const message = encodeRecordMessage(this.#options.deviceId, record);
+      const message = encodeRecordMessage(
+        this.#options.deviceId,
+        record,
+        this.#options.outbox.signer,
+      );
       client.publish(
         this.#topics.records,
         Buffer.from(message.buffer, message.byteOffset, message.byteLength),
@@ -133,6 +136,7 @@ export class RecordSync {
         (error) => {
           if (error) {
             this.#inFlight.delete(record.id);
+            this.#options.outbox.release([record.id]);
             this.#log.warn(
               { recordId: record.id, err: error },
               "record publish failed; will retry",
@@ -181,15 +185,16 @@ export class RecordSync {
 
   #expireUnacknowledged(): void {
     const cutoff = Date.now() - this.#ackTimeoutMs;
-    let expired = 0;
+    const expired: string[] = [];
     for (const [id, sentAt] of this.#inFlight) {
       if (sentAt < cutoff) {
         this.#inFlight.delete(id);
-        expired++;
+        expired.push(id);
       }
     }
-    if (expired > 0) {
-      this.#log.warn({ expired }, "no acknowledgement in time; sending again");
+    if (expired.length > 0) {
+      this.#options.outbox.release(expired);
+      this.#log.warn({ expired: expired.length }, "no acknowledgement in time; sending again");
       this.pump();
     }
   }

@@ -2,38 +2,82 @@ import { z } from "zod";
 import { decodeCbor, encodeCbor } from "../records/record-codec.js";
 import type { QueuedRecord } from "../queue/outbox.js";
 
+/** Acknowledgements and status messages. */
 export const WIRE_VERSION = 1;
+/** Record messages: version 2 added the hash chain and signature. */
+export const RECORD_MESSAGE_VERSION = 2;
 
-/** The envelope a record travels in: queue metadata plus the stored payload as-is. */
+/** Where the record sits in the device's signed hash chain (see agent/queue/record-chain.ts). */
+export interface RecordChainFields {
+  /** The previous record's link (32 zero bytes before the first). */
+  readonly prev: Uint8Array;
+  /** SHA-256(prev | id | seq | SHA-256(payload)). */
+  readonly link: Uint8Array;
+  /** Ed25519 signature of `link`. */
+  readonly sig: Uint8Array;
+  /** The device's Ed25519 public key, SubjectPublicKeyInfo DER. */
+  readonly signer: Uint8Array;
+}
+
+/** The envelope a record travels in: queue metadata plus the capture record as CBOR. */
 export interface RecordMessage {
-  readonly v: typeof WIRE_VERSION;
+  readonly v: 1 | typeof RECORD_MESSAGE_VERSION;
   readonly id: string;
   readonly seq: number;
   readonly deviceId: string;
   readonly createdAt: string;
   readonly payload: Uint8Array;
+  /** Present from version 2. */
+  readonly chain?: RecordChainFields;
 }
 
-export function encodeRecordMessage(deviceId: string, record: QueuedRecord): Uint8Array {
+export function encodeRecordMessage(
+  deviceId: string,
+  record: QueuedRecord,
+  signer: Uint8Array,
+): Uint8Array {
   const message: RecordMessage = {
-    v: WIRE_VERSION,
+    v: RECORD_MESSAGE_VERSION,
     id: record.id,
     seq: record.seq,
     deviceId,
     createdAt: record.createdAt,
     payload: record.payload,
+    chain: {
+      prev: record.chain.previousLink,
+      link: record.chain.link,
+      sig: record.chain.signature,
+      signer,
+    },
   };
   return encodeCbor(message);
 }
 
-const recordMessageSchema = z.strictObject({
-  v: z.literal(WIRE_VERSION),
+const byteString = z.custom<Uint8Array>(
+  (value) => value instanceof Uint8Array,
+  "expected a byte string",
+);
+const recordFields = {
   id: z.uuid(),
   seq: z.int().min(1),
   deviceId: z.string().min(1),
   createdAt: z.iso.datetime({ offset: true }),
-  payload: z.custom<Uint8Array>((value) => value instanceof Uint8Array, "expected a byte string"),
-});
+  payload: byteString,
+};
+const sha256 = byteString.refine((bytes) => bytes.length === 32, "expected 32 bytes");
+const recordMessageSchema = z.discriminatedUnion("v", [
+  z.strictObject({ v: z.literal(1), ...recordFields }),
+  z.strictObject({
+    v: z.literal(RECORD_MESSAGE_VERSION),
+    ...recordFields,
+    chain: z.strictObject({
+      prev: sha256,
+      link: sha256,
+      sig: byteString.refine((bytes) => bytes.length === 64, "expected 64 bytes"),
+      signer: byteString,
+    }),
+  }),
+]);
 
 const ackMessageSchema = z.strictObject({
   v: z.literal(WIRE_VERSION),

@@ -12,6 +12,15 @@ export interface StoredRecord {
   readonly payload: Uint8Array;
 }
 
+/** A record's place in its device's chain, as received (records from v1 devices have none). */
+export interface StoredChainEntry {
+  readonly deviceId: string;
+  readonly seq: number;
+  readonly previousLink: Uint8Array;
+  readonly link: Uint8Array;
+  readonly signer: Uint8Array;
+}
+
 /** What the reference centre holds: every record it acknowledged, once per id. */
 export class CentralStore {
   readonly #db: Database.Database;
@@ -33,6 +42,15 @@ export class CentralStore {
       fingers     INTEGER NOT NULL,
       payload     BLOB NOT NULL
     ) STRICT`);
+    // A table of its own, so central stores written before the chain keep working.
+    this.#db.exec(`CREATE TABLE IF NOT EXISTS received_chain (
+      device_id     TEXT NOT NULL,
+      seq           INTEGER NOT NULL,
+      previous_link BLOB NOT NULL,
+      link          BLOB NOT NULL,
+      signer        BLOB NOT NULL,
+      PRIMARY KEY (device_id, seq)
+    ) STRICT`);
     this.#insert = this.#db.prepare(
       "INSERT INTO received (id, device_id, seq, created_at, received_at, fingers, payload) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
     );
@@ -50,6 +68,23 @@ export class CentralStore {
       record.payload,
     );
     return result.changes > 0;
+  }
+
+  /** Keeps the first chain entry for a (device, seq); a resent copy changes nothing. */
+  storeChainEntry(entry: StoredChainEntry): void {
+    this.#db
+      .prepare(
+        "INSERT INTO received_chain (device_id, seq, previous_link, link, signer) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+      )
+      .run(entry.deviceId, entry.seq, entry.previousLink, entry.link, entry.signer);
+  }
+
+  chainEntry(deviceId: string, seq: number): StoredChainEntry | undefined {
+    return this.#db
+      .prepare<[string, number], StoredChainEntry>(
+        "SELECT device_id AS deviceId, seq, previous_link AS previousLink, link, signer FROM received_chain WHERE device_id = ? AND seq = ?",
+      )
+      .get(deviceId, seq);
   }
 
   list(): StoredRecord[] {

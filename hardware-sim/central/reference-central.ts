@@ -9,6 +9,7 @@ import {
 } from "../../agent/sync/topics.js";
 import { decodeRecordMessage, encodeAck } from "../../agent/sync/wire.js";
 import type { CentralStore } from "./central-store.js";
+import { chainFault } from "./chain-check.js";
 
 export interface ReferenceCentralOptions {
   readonly brokerUrl: string;
@@ -20,6 +21,8 @@ export interface ReferenceCentralOptions {
 export interface CentralEvents {
   stored: [{ id: string; deviceId: string; seq: number; fingers: number; duplicate: boolean }];
   rejected: [{ topic: string; reason: string }];
+  /** A record that does not follow its stored predecessor (or precede its successor). */
+  "chain-break": [{ deviceId: string; seq: number; reason: string }];
 }
 
 /**
@@ -67,6 +70,18 @@ export class ReferenceCentral extends EventEmitter<CentralEvents> {
     }
     if (message.deviceId !== topicDevice)
       return reject(`device ${message.deviceId} published on ${topicDevice}'s topic`);
+    if (message.chain !== undefined) {
+      const fault = chainFault({ ...message, chain: message.chain });
+      if (fault !== undefined) return reject(`record ${message.id}: ${fault}`);
+      this.#checkNeighbours(message.deviceId, message.seq, message.chain);
+      store.storeChainEntry({
+        deviceId: message.deviceId,
+        seq: message.seq,
+        previousLink: message.chain.prev,
+        link: message.chain.link,
+        signer: message.chain.signer,
+      });
+    }
     // Store before acknowledging: an ack is the centre's promise that it holds the record.
     const isNew = store.store({
       id: message.id,
@@ -88,6 +103,31 @@ export class ReferenceCentral extends EventEmitter<CentralEvents> {
       fingers,
       duplicate: !isNew,
     });
+  }
+
+  /**
+   * Records may arrive out of order, so each is checked against whichever neighbour
+   * is already stored. A break is reported, never a reason to refuse: the record is
+   * still the traveller's and must not be lost.
+   */
+  #checkNeighbours(
+    deviceId: string,
+    seq: number,
+    chain: { prev: Uint8Array; link: Uint8Array; signer: Uint8Array },
+  ): void {
+    const { store, logger } = this.#options;
+    const breakAt = (reason: string): void => {
+      logger.warn({ deviceId, seq, reason }, "device record chain broken");
+      this.emit("chain-break", { deviceId, seq, reason });
+    };
+    const before = store.chainEntry(deviceId, seq - 1);
+    if (before !== undefined && !Buffer.from(before.link).equals(chain.prev))
+      breakAt(`seq ${seq} does not follow the stored seq ${seq - 1}`);
+    const after = store.chainEntry(deviceId, seq + 1);
+    if (after !== undefined && !Buffer.from(after.previousLink).equals(chain.link))
+      breakAt(`the stored seq ${seq + 1} does not follow seq ${seq}`);
+    if (before !== undefined && !Buffer.from(before.signer).equals(chain.signer))
+      breakAt(`seq ${seq} is signed by a different key than seq ${seq - 1}`);
   }
 
   async stop(): Promise<void> {

@@ -34,12 +34,14 @@ describe("outbox", () => {
       journalMode: "wal",
       synchronous: "full",
       secureDelete: true,
+      autoVacuum: "incremental",
     });
     expect(outbox.stats()).toEqual({
       records: 0,
       payloadBytes: 0,
       oldestCreatedAt: null,
       lastSeq: 0,
+      inFlight: 0,
     });
   });
 

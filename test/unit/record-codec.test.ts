@@ -149,14 +149,24 @@ describe("record message envelope", () => {
   it("carries the stored payload byte for byte", () => {
     const payload = encodeCaptureRecord(makeRecord());
     const message = decodeRecordMessage(
-      encodeRecordMessage("gate-1", {
-        id: "01a1fea5-3dad-73e7-9d9a-a49df44952d2",
-        seq: 7,
-        createdAt: new Date().toISOString(),
-        payload,
-      }),
+      encodeRecordMessage(
+        "gate-1",
+        {
+          id: "01a1fea5-3dad-73e7-9d9a-a49df44952d2",
+          seq: 7,
+          createdAt: new Date().toISOString(),
+          payload,
+          chain: {
+            previousLink: new Uint8Array(32),
+            link: new Uint8Array(32).fill(1),
+            signature: new Uint8Array(64).fill(2),
+          },
+        },
+        new Uint8Array(44).fill(3),
+      ),
     );
-    expect(message).toMatchObject({ v: 1, seq: 7, deviceId: "gate-1" });
+    expect(message).toMatchObject({ v: 2, seq: 7, deviceId: "gate-1" });
+    expect(Buffer.from(message.chain?.sig ?? []).equals(Buffer.alloc(64, 2))).toBe(true);
     expect(Buffer.from(message.payload).equals(Buffer.from(payload))).toBe(true);
   });
 
@@ -165,7 +175,7 @@ describe("record message envelope", () => {
     [
       "an unknown wire version",
       encodeCbor({
-        v: 2,
+        v: 3,
         id: "01a1fea5-3dad-73e7-9d9a-a49df44952d2",
         seq: 1,
         deviceId: "d",

@@ -1,0 +1,73 @@
+import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+
+const NONCE_BYTES = 12;
+const TAG_BYTES = 16;
+/** Binds a wrapped key to its purpose, so it cannot be passed off as something else. */
+const DATA_KEY_CONTEXT = Buffer.from("basma queue data key v1");
+
+export class PayloadCipherError extends Error {
+  override readonly name = "PayloadCipherError";
+}
+
+export interface SealedPayload {
+  readonly nonce: Buffer;
+  /** Ciphertext followed by the 16-byte GCM tag. */
+  readonly ciphertext: Buffer;
+}
+
+function seal(key: Buffer, plaintext: Uint8Array, associatedData: Buffer): SealedPayload {
+  // A fresh random 96-bit nonce per message: with one data key per queue the
+  // count stays far below the 2^32 messages where random GCM nonces become a risk.
+  const nonce = randomBytes(NONCE_BYTES);
+  const cipher = createCipheriv("aes-256-gcm", key, nonce, { authTagLength: TAG_BYTES });
+  cipher.setAAD(associatedData);
+  const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+  return { nonce, ciphertext: Buffer.concat([body, cipher.getAuthTag()]) };
+}
+
+function open(key: Buffer, sealed: SealedPayload, associatedData: Buffer): Buffer {
+  if (sealed.nonce.length !== NONCE_BYTES || sealed.ciphertext.length < TAG_BYTES) {
+    throw new PayloadCipherError("sealed payload is truncated");
+  }
+  const decipher = createDecipheriv("aes-256-gcm", key, sealed.nonce, {
+    authTagLength: TAG_BYTES,
+  });
+  decipher.setAAD(associatedData);
+  decipher.setAuthTag(sealed.ciphertext.subarray(sealed.ciphertext.length - TAG_BYTES));
+  try {
+    return Buffer.concat([
+      decipher.update(sealed.ciphertext.subarray(0, sealed.ciphertext.length - TAG_BYTES)),
+      decipher.final(),
+    ]);
+  } catch {
+    throw new PayloadCipherError("authentication failed");
+  }
+}
+
+/** Wraps the queue's data key with the device's wrapping key (AES-256-GCM key wrap). */
+export function wrapDataKey(wrappingKey: Buffer, dataKey: Buffer): Buffer {
+  const { nonce, ciphertext } = seal(wrappingKey, dataKey, DATA_KEY_CONTEXT);
+  return Buffer.concat([nonce, ciphertext]);
+}
+
+/** Throws PayloadCipherError when the wrapping key is not the one that wrapped it. */
+export function unwrapDataKey(wrappingKey: Buffer, wrapped: Buffer): Buffer {
+  return open(
+    wrappingKey,
+    { nonce: wrapped.subarray(0, NONCE_BYTES), ciphertext: wrapped.subarray(NONCE_BYTES) },
+    DATA_KEY_CONTEXT,
+  );
+}
+
+export function newDataKey(): Buffer {
+  return randomBytes(32);
+}
+
+/** The record id is the associated data: a payload moved to another row fails to open. */
+export function sealPayload(dataKey: Buffer, recordId: string, payload: Uint8Array): SealedPayload {
+  return seal(dataKey, payload, Buffer.from(recordId, "utf8"));
+}
+
+export function openPayload(dataKey: Buffer, recordId: string, sealed: SealedPayload): Buffer {
+  return open(dataKey, sealed, Buffer.from(recordId, "utf8"));
+}
