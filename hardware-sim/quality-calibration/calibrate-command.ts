@@ -16,7 +16,7 @@ Renders a labelled synthetic set (every condition at severities 0.1 to 1, plus c
 prints), fits the quality model on it and writes the model as a TypeScript module.
 The held-out checks are the quality tests (npm test); see docs/quality-model.md.
 
-  --persons N     simulated people, one finger each (default 48); 61 images each
+  --persons N     simulated people, one finger each (default 64); 61 images each
   --seed S        first person's seed (default 1); tests use seeds from 10000
   --out FILE      default agent/quality/calibrated-model.ts in the package
   -h, --help      show this help
@@ -39,7 +39,7 @@ export async function calibrateQualityCommand(args: string[]): Promise<number> {
     process.stdout.write(HELP);
     return EXIT.ok;
   }
-  const persons = parseIntegerOption("persons", values.persons, { min: 2, max: 1000 }) ?? 48;
+  const persons = parseIntegerOption("persons", values.persons, { min: 2, max: 1000 }) ?? 64;
   const firstSeed = parseIntegerOption("seed", values.seed, { min: 0, max: 9_999 }) ?? 1;
   if (firstSeed + persons > 10_000) {
     throw new UsageError(
