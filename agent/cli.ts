@@ -3,9 +3,11 @@ import { EXIT, parseCommandLine, runCli } from "./cli-support/cli.js";
 import { ConfigError, loadAgentConfig } from "./config/load.js";
 import { startAgent } from "./agent.js";
 import { createLogger } from "./log/logger.js";
+import { runQueueCommand } from "./queue/queue-command.js";
 import { agentVersion } from "./version.js";
 
 const HELP = `Usage: basma-agent [--config FILE] [options]
+       basma-agent queue stats|list|export|recover [--config FILE] [options]
 
 The Basma terminal agent: drives the fingerprint sensors, runs capture sessions,
 queues every record in SQLite and delivers it to the centre over MQTT.
@@ -19,6 +21,10 @@ Options:
   -v, --version       print the version
   -h, --help          show this help
 
+Commands:
+  queue               inspect, export or recover the record queue
+                      ('basma-agent queue --help')
+
 Environment:
   BASMA_LOG_LEVEL     overrides logging.level (fatal, error, warn, info, debug, trace)
 
@@ -26,6 +32,13 @@ Exit status: 0 stopped cleanly, 1 runtime failure, 2 bad arguments, 78 invalid c
 `;
 
 async function main(): Promise<number> {
+  // A subcommand is a first argument that is not an option; without one, the daemon.
+  if (process.argv[2] === "queue") {
+    return runQueueCommand(process.argv.slice(3), {
+      out: (text) => process.stdout.write(text),
+      err: (text) => process.stderr.write(text),
+    });
+  }
   const { values } = parseCommandLine(process.argv.slice(2), {
     config: { type: "string", short: "c" },
     "check-config": { type: "boolean" },

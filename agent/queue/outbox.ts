@@ -63,6 +63,37 @@ export interface OutboxOptions {
   readonly onHealthChange?: ((health: QueueHealth) => void) | undefined;
   /** Caps the file's size in pages: a disk-full drill where no small file system can be mounted. */
   readonly maxPageCount?: number | undefined;
+  /**
+   * Run the start-up check and move a damaged file aside (default true). Tools that
+   * only look at a queue (basma-agent queue ...) turn it off, so they never move the
+   * file under a running agent; a damaged file then fails to open instead.
+   */
+  readonly startupCheck?: boolean | undefined;
+  /** Refuse to create a queue file that does not exist yet (default false). */
+  readonly mustExist?: boolean | undefined;
+}
+
+/** Per-state counts and sizes, for `basma-agent queue stats`. */
+export interface OutboxInventory {
+  readonly states: Readonly<Record<RecordState, { records: number; payloadBytes: number }>>;
+  /** Of records not yet acknowledged (pending and in flight). */
+  readonly oldestCreatedAt: string | null;
+  readonly newestCreatedAt: string | null;
+}
+
+/** One live record as `basma-agent queue export` writes it: sealed, or opened with the key. */
+export interface ExportedRecord {
+  readonly id: string;
+  readonly seq: number;
+  readonly createdAt: string;
+  readonly state: RecordState;
+  readonly payloadDigest: Buffer;
+  readonly previousLink: Buffer;
+  readonly link: Buffer;
+  readonly signature: Buffer;
+  /** AES-256-GCM ciphertext and tag with its nonce, or (decrypted) the CBOR record itself. */
+  readonly sealed?: { readonly nonce: Buffer; readonly ciphertext: Buffer };
+  readonly payload?: Buffer;
 }
 
 interface SealedRow {
@@ -120,9 +151,10 @@ export class Outbox {
   }
 
   static open(path: string, options: OutboxOptions = {}): Outbox {
-    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-    const damaged = setAsideIfDamaged(path);
-    const db = new Database(path);
+    if (path !== ":memory:" && options.mustExist !== true)
+      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    const damaged = options.startupCheck === false ? undefined : setAsideIfDamaged(path);
+    const db = new Database(path, { fileMustExist: options.mustExist === true });
     try {
       // Only takes effect on a new file; older files are converted below.
       db.pragma("auto_vacuum = INCREMENTAL");
@@ -155,8 +187,38 @@ export class Outbox {
    * durable. Throws QueueFullError, storing nothing, when a limit would be broken.
    */
   enqueue(record: CaptureRecord): { id: string; seq: number; payloadBytes: number } {
-    const payload = encodeCaptureRecord(record);
-    const { nonce, ciphertext } = sealPayload(this.#keyring.dataKey, record.id, payload);
+    return this.#append(record.id, record.finishedAt, encodeCaptureRecord(record));
+  }
+
+  /**
+   * Appends a record salvaged from a damaged queue: the encoded record exactly as it
+   * was (its digest unchanged), under its own id, at the end of this queue's chain
+   * with the next seq. Returns undefined, storing nothing, when the id is already here.
+   */
+  restore(
+    id: string,
+    createdAt: string,
+    payload: Uint8Array,
+  ): { id: string; seq: number; payloadBytes: number } | undefined {
+    if (this.has(id)) return undefined;
+    return this.#append(id, createdAt, payload);
+  }
+
+  /** Whether a row with this id exists in any state, tombstones included. */
+  has(id: string): boolean {
+    return (
+      this.#db
+        .prepare<[string], { one: number }>("SELECT 1 AS one FROM records WHERE id = ?")
+        .get(id) !== undefined
+    );
+  }
+
+  #append(
+    id: string,
+    createdAt: string,
+    payload: Uint8Array,
+  ): { id: string; seq: number; payloadBytes: number } {
+    const { nonce, ciphertext } = sealPayload(this.#keyring.dataKey, id, payload);
     const room = assessHealth(this.#usage(), this.#limits, {
       records: 1,
       bytes: ciphertext.length,
@@ -168,46 +230,49 @@ export class Outbox {
     const digest = payloadDigest(payload);
     let seq: number;
     try {
-      seq = this.#db.transaction(() => {
-        const next = this.#db
-          .prepare<[], { value: number }>(
-            "UPDATE counters SET value = value + 1 WHERE name = 'record_seq' RETURNING value",
-          )
-          .get();
-        const head = this.#db
-          .prepare<[], { link: Buffer }>("SELECT link FROM chain_head WHERE id = 1")
-          .get();
-        if (next === undefined || head === undefined)
-          throw new Error("outbox counters are missing: the database is damaged");
-        const link = chainLink({
-          id: record.id,
-          seq: next.value,
-          payloadDigest: digest,
-          previousLink: head.link,
-        });
-        this.#db
-          .prepare(
-            `INSERT INTO records (id, seq, created_at, payload, payload_bytes, state, nonce,
+      // IMMEDIATE: another process (the agent, or a queue tool) may write to the same file.
+      seq = this.#db
+        .transaction(() => {
+          const next = this.#db
+            .prepare<[], { value: number }>(
+              "UPDATE counters SET value = value + 1 WHERE name = 'record_seq' RETURNING value",
+            )
+            .get();
+          const head = this.#db
+            .prepare<[], { link: Buffer }>("SELECT link FROM chain_head WHERE id = 1")
+            .get();
+          if (next === undefined || head === undefined)
+            throw new Error("outbox counters are missing: the database is damaged");
+          const link = chainLink({
+            id,
+            seq: next.value,
+            payloadDigest: digest,
+            previousLink: head.link,
+          });
+          this.#db
+            .prepare(
+              `INSERT INTO records (id, seq, created_at, payload, payload_bytes, state, nonce,
                payload_digest, previous_link, link, signature)
              VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?)`,
-          )
-          .run(
-            record.id,
-            next.value,
-            record.finishedAt,
-            ciphertext,
-            ciphertext.length,
-            nonce,
-            digest,
-            head.link,
-            link,
-            signLink(this.#keyring.device.signingKey, link),
-          );
-        this.#db
-          .prepare("UPDATE chain_head SET seq = ?, link = ? WHERE id = 1")
-          .run(next.value, link);
-        return next.value;
-      })();
+            )
+            .run(
+              id,
+              next.value,
+              createdAt,
+              ciphertext,
+              ciphertext.length,
+              nonce,
+              digest,
+              head.link,
+              link,
+              signLink(this.#keyring.device.signingKey, link),
+            );
+          this.#db
+            .prepare("UPDATE chain_head SET seq = ?, link = ? WHERE id = 1")
+            .run(next.value, link);
+          return next.value;
+        })
+        .immediate();
     } catch (error) {
       if ((error as { code?: string }).code === "SQLITE_FULL")
         throw new QueueFullError(["the disk is full (SQLITE_FULL); nothing was stored"]);
@@ -215,7 +280,7 @@ export class Outbox {
     }
     this.#largestRecordBytes = Math.max(this.#largestRecordBytes, ciphertext.length);
     this.#report(this.health());
-    return { id: record.id, seq, payloadBytes: ciphertext.length };
+    return { id, seq, payloadBytes: ciphertext.length };
   }
 
   /** Whether a new session's record would fit: the capture loop asks before starting one. */
@@ -340,6 +405,71 @@ export class Outbox {
       lastSeq: lastSeq?.value ?? 0,
       inFlight: row?.inFlight ?? 0,
     };
+  }
+
+  /** Counts and payload bytes per state, and the age range of the records still waiting. */
+  inventory(): OutboxInventory {
+    const states: Record<RecordState, { records: number; payloadBytes: number }> = {
+      pending: { records: 0, payloadBytes: 0 },
+      "in-flight": { records: 0, payloadBytes: 0 },
+      acknowledged: { records: 0, payloadBytes: 0 },
+      deleted: { records: 0, payloadBytes: 0 },
+    };
+    const rows = this.#db
+      .prepare<[], { state: RecordState; records: number; payloadBytes: number | null }>(
+        `SELECT state, count(*) AS records, sum(payload_bytes) AS payloadBytes
+         FROM records GROUP BY state`,
+      )
+      .all();
+    for (const row of rows)
+      states[row.state] = { records: row.records, payloadBytes: row.payloadBytes ?? 0 };
+    const range = this.#db
+      .prepare<[], { oldest: string | null; newest: string | null }>(
+        `SELECT min(created_at) AS oldest, max(created_at) AS newest FROM records WHERE ${LIVE}`,
+      )
+      .get();
+    return {
+      states,
+      oldestCreatedAt: range?.oldest ?? null,
+      newestCreatedAt: range?.newest ?? null,
+    };
+  }
+
+  /**
+   * The records not yet acknowledged, in seq order, one at a time (a big queue never
+   * sits in memory whole): sealed as stored, or with `decrypt` opened to the CBOR
+   * record the centre would receive. Tombstones are left out.
+   */
+  *exportRecords({ decrypt = false } = {}): Generator<ExportedRecord> {
+    const rows = this.#db
+      .prepare<[], SealedRow & { state: RecordState; payloadDigest: Buffer }>(
+        `SELECT ${SEALED_COLUMNS}, state, payload_digest AS payloadDigest FROM records
+         WHERE ${LIVE} ORDER BY seq`,
+      )
+      .iterate();
+    for (const row of rows) {
+      const fields = {
+        id: row.id,
+        seq: row.seq,
+        createdAt: row.createdAt,
+        state: row.state,
+        payloadDigest: row.payloadDigest,
+        previousLink: row.previousLink,
+        link: row.link,
+        signature: row.signature,
+      };
+      yield decrypt
+        ? { ...fields, payload: Buffer.from(this.#open(row).payload) }
+        : { ...fields, sealed: { nonce: row.nonce, ciphertext: row.payload } };
+    }
+  }
+
+  /** Live records (pending and in flight): what an export writes. */
+  liveCount(): number {
+    return (
+      this.#db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM records WHERE ${LIVE}`).get()
+        ?.n ?? 0
+    );
   }
 
   /** Walks the whole chain; with `decrypt`, also proves each payload matches its digest. */
