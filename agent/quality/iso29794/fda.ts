@@ -42,6 +42,40 @@ class Scratch {
 }
 
 /** Frequency-domain quality of one block: dominance of the ridge frequency in its spectrum. */
+/**
+ * Magnitudes of DFT lines 1..N-1 of `signature` into `amplitude`. Samples n and N - n share
+ * their cosines and negate their sines, so each line takes half the products, and line
+ * N - k has line k's magnitude. The tables come in as arguments, which V8 keeps in
+ * registers where it reloads module-level arrays on every access.
+ */
+function spectrum(
+  signature: Float64Array,
+  even: Float64Array,
+  odd: Float64Array,
+  cos: Float64Array,
+  sin: Float64Array,
+  amplitude: Float64Array,
+): void {
+  for (let n = 1; n < LINES; n++) {
+    even[n] = (signature[n] as number) + (signature[N - n] as number);
+    odd[n] = (signature[n] as number) - (signature[N - n] as number);
+  }
+  const first = signature[0] as number;
+  const middle = signature[LINES] as number;
+  for (let k = 1; k <= LINES; k++) {
+    let re = first + (k % 2 === 0 ? middle : -middle);
+    let im = 0;
+    const base = (k - 1) * LINES;
+    for (let n = 1; n < LINES; n++) {
+      re += (even[n] as number) * (cos[base + n] as number);
+      im -= (odd[n] as number) * (sin[base + n] as number);
+    }
+    const magnitude = Math.sqrt(re * re + im * im);
+    amplitude[k - 1] = magnitude;
+    amplitude[N - k - 1] = magnitude;
+  }
+}
+
 function frequencyDomainQuality(
   plane: Plane,
   grid: SlantedBlockGrid,
@@ -52,27 +86,7 @@ function frequencyDomainQuality(
   for (let r = 0; r < SHAPE.rows; r++) {
     s.signature[r] = (s.samples.rowSums[r] as number) / SHAPE.columns;
   }
-  // Samples n and N - n share their cosines and negate their sines, so each line takes
-  // half the products; line N - k has line k's magnitude.
-  const sig = s.signature;
-  for (let n = 1; n < LINES; n++) {
-    s.even[n] = (sig[n] as number) + (sig[N - n] as number);
-    s.odd[n] = (sig[n] as number) - (sig[N - n] as number);
-  }
-  const first = sig[0] as number;
-  const middle = sig[LINES] as number;
-  for (let k = 1; k <= LINES; k++) {
-    let re = first + (k % 2 === 0 ? middle : -middle);
-    let im = 0;
-    const base = (k - 1) * LINES;
-    for (let n = 1; n < LINES; n++) {
-      re += (s.even[n] as number) * (COS[base + n] as number);
-      im -= (s.odd[n] as number) * (SIN[base + n] as number);
-    }
-    const magnitude = Math.sqrt(re * re + im * im);
-    s.amplitude[k - 1] = magnitude;
-    s.amplitude[N - k - 1] = magnitude;
-  }
+  spectrum(s.signature, s.even, s.odd, COS, SIN, s.amplitude);
   let peak = 0;
   let peakAt = 0;
   for (let i = 0; i < N - 1; i++) {
@@ -94,13 +108,21 @@ function frequencyDomainQuality(
 /**
  * Frequency domain analysis (ISO/IEC 29794-4 FDA; NFIQ 2 FDAFeature) of every foreground
  * block: the grey-level signature across the ridges, and how much of its spectrum the
- * dominant ridge frequency holds.
+ * dominant ridge frequency holds. Blocks are added one at a time.
  */
-export function measureFda(plane: Plane, grid: SlantedBlockGrid): HistogramFeature {
-  const scratch = new Scratch();
-  const values = new ValueList(grid.count);
-  for (let i = 0; i < grid.count; i++) {
-    if (grid.foreground[i] === 1) values.push(frequencyDomainQuality(plane, grid, i, scratch));
+export class FdaMeasure {
+  private readonly scratch = new Scratch();
+  private readonly values: ValueList;
+
+  constructor(blocks: number) {
+    this.values = new ValueList(blocks);
   }
-  return values.histogram(FDA_BOUNDARIES);
+
+  add(plane: Plane, grid: SlantedBlockGrid, index: number): void {
+    this.values.push(frequencyDomainQuality(plane, grid, index, this.scratch));
+  }
+
+  histogram(): HistogramFeature {
+    return this.values.histogram(FDA_BOUNDARIES);
+  }
 }

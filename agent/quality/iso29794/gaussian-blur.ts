@@ -94,8 +94,8 @@ export function cellMeans(image: WordImage, pad: number, scale: number, offset: 
 
 /**
  * Sets the cells of `grid` that are not whole cells of `image` (the padding, and partial
- * cells at the right and bottom) to their means times `scale` plus `offset`, pixel by pixel
- * through tables of mirrored rows and columns.
+ * cells at the right and bottom) to their means times `scale` plus `offset`, through tables
+ * of mirrored rows and columns.
  */
 export function fillBorderCells(
   grid: CellGrid,
@@ -104,25 +104,42 @@ export function fillBorderCells(
   scale: number,
   offset: number,
 ): void {
-  const { width, height, wordsPerRow, bytes } = image;
+  const { width, height, wordsPerRow, bytes, words } = image;
   const { values, columns, rows, origin: pad } = grid;
   const norm = scale / (factor * factor);
   const wholeColumns = Math.floor(width / factor);
   const wholeRows = Math.floor(height / factor);
+  // First word of each mirrored row.
   const rowAt = new Int32Array(rows * factor);
   for (let y = 0; y < rowAt.length; y++) {
-    rowAt[y] = reflect101(y - pad * factor, height) * wordsPerRow * 4;
+    rowAt[y] = reflect101(y - pad * factor, height) * wordsPerRow;
   }
   const columnAt = new Int32Array(columns * factor);
   for (let x = 0; x < columnAt.length; x++) columnAt[x] = reflect101(x - pad * factor, width);
+  const wordsPerCell = factor / 4;
   for (let j = 0; j < rows; j++) {
-    const inside = j >= pad && j < pad + wholeRows;
+    if (j < pad || j >= pad + wholeRows) {
+      // A padding or partial row: its cells over the image's whole columns still read
+      // whole words, from mirrored rows. Lanes take two bytes per word and at most 16
+      // words, so they never carry.
+      for (let i = 0; i < wholeColumns; i++) {
+        let lanes = 0;
+        for (let y = j * factor; y < (j + 1) * factor; y++) {
+          const at = (rowAt[y] as number) + i * wordsPerCell;
+          for (let k = 0; k < wordsPerCell; k++) {
+            const word = words[at + k] as number;
+            lanes += (word & EVEN_BYTES) + ((word >>> 8) & EVEN_BYTES);
+          }
+        }
+        values[j * columns + pad + i] = ((lanes & 0xffff) + (lanes >>> 16)) * norm + offset;
+      }
+    }
     for (let i = 0; i < columns; i++) {
-      if (inside && i === pad) i += wholeColumns;
+      if (i === pad) i += wholeColumns;
       if (i >= columns) break;
       let sum = 0;
       for (let y = j * factor; y < (j + 1) * factor; y++) {
-        const row = rowAt[y] as number;
+        const row = 4 * (rowAt[y] as number);
         for (let x = i * factor; x < (i + 1) * factor; x++) {
           sum += bytes[row + (columnAt[x] as number)] as number;
         }

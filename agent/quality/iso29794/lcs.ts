@@ -105,13 +105,21 @@ function localClarity(plane: Plane, grid: SlantedBlockGrid, index: number, s: Sc
 /**
  * Local clarity score (ISO/IEC 29794-4 LCS; NFIQ 2 LCSFeature) of every foreground block:
  * how cleanly the grey levels across the ridges split into ridge and valley runs of
- * plausible width.
+ * plausible width. Blocks are added one at a time (see measureIso29794's block loop).
  */
-export function measureLcs(plane: Plane, grid: SlantedBlockGrid): HistogramFeature {
-  const scratch = new Scratch();
-  const values = new ValueList(grid.count);
-  for (let i = 0; i < grid.count; i++) {
-    if (grid.foreground[i] === 1) values.push(localClarity(plane, grid, i, scratch));
+export class LcsMeasure {
+  private readonly scratch = new Scratch();
+  private readonly values: ValueList;
+
+  constructor(blocks: number) {
+    this.values = new ValueList(blocks);
   }
-  return values.histogram(LCS_BOUNDARIES);
+
+  add(plane: Plane, grid: SlantedBlockGrid, index: number): void {
+    this.values.push(localClarity(plane, grid, index, this.scratch));
+  }
+
+  histogram(): HistogramFeature {
+    return this.values.histogram(LCS_BOUNDARIES);
+  }
 }

@@ -63,17 +63,28 @@ export function otsuCut(field: CellGrid, cells: Cells): number {
   const histogram = new Float64Array(256);
   const { width, height, columns, rows } = cells;
   const { values } = field;
+  // Neighbouring cells mostly share a level: counting runs in a register spares the
+  // histogram a read-modify-write of the same entry on every cell.
+  let level = -1;
+  let run = 0;
   for (let j = 0; j < rows; j++) {
     const cellHeight = Math.min(CELL, height - j * CELL);
     const at = (j + 1) * field.columns + 1;
     for (let i = 0; i < columns; i++) {
       const value = values[at + i] as number;
       // Math.round for the field's range, clamped as OpenCV saturates to 8 bits.
-      const level = value <= 0 ? 0 : value >= 255 ? 255 : (value + 0.5) | 0;
-      histogram[level] =
-        (histogram[level] as number) + cellHeight * Math.min(CELL, width - i * CELL);
+      const cellLevel = value <= 0 ? 0 : value >= 255 ? 255 : (value + 0.5) | 0;
+      const pixels = cellHeight * Math.min(CELL, width - i * CELL);
+      if (cellLevel === level) {
+        run += pixels;
+        continue;
+      }
+      if (level >= 0) histogram[level] = (histogram[level] as number) + run;
+      level = cellLevel;
+      run = pixels;
     }
   }
+  if (level >= 0) histogram[level] = (histogram[level] as number) + run;
   // round(v) > t exactly when v >= t + 0.5.
   return otsuThreshold(histogram, width * height) + 0.5;
 }

@@ -64,13 +64,21 @@ function addRidgeValleyRatios(
 /**
  * Ridge-valley uniformity (ISO/IEC 29794-4 RVU; NFIQ 2 RVUPHistogramFeature): the ratios
  * of neighbouring ridge and valley widths across every foreground block; uniform prints
- * keep them near 1.
+ * keep them near 1. Blocks are added one at a time.
  */
-export function measureRvup(plane: Plane, grid: SlantedBlockGrid): HistogramFeature {
-  const scratch = new Scratch();
-  const values = new ValueList(grid.count * 4);
-  for (let i = 0; i < grid.count; i++) {
-    if (grid.foreground[i] === 1) addRidgeValleyRatios(plane, grid, i, scratch, values);
+export class RvupMeasure {
+  private readonly scratch = new Scratch();
+  private readonly values: ValueList;
+
+  constructor(blocks: number) {
+    this.values = new ValueList(blocks * 4);
   }
-  return values.histogram(RVUP_BOUNDARIES);
+
+  add(plane: Plane, grid: SlantedBlockGrid, index: number): void {
+    addRidgeValleyRatios(plane, grid, index, this.scratch, this.values);
+  }
+
+  histogram(): HistogramFeature {
+    return this.values.histogram(RVUP_BOUNDARIES);
+  }
 }

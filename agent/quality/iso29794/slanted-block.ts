@@ -21,6 +21,8 @@ const lookup = {
   columnY: new Int32Array(SLANTED_WINDOW),
 };
 const { rowX, rowY, columnX, columnY } = lookup;
+/** What the column tables were last filled for. */
+const lastColumns = { i00: NaN, i10: NaN, count: 0 };
 
 /** What a sampling pass produces (see sampleSlantedBlock). */
 export interface SlantedSamples {
@@ -85,10 +87,17 @@ function prepareLookup(
   const half = size / 2;
   const firstRow = half - rows / 2;
   const firstColumn = half - columns / 2;
-  for (let c = 0; c < columns; c++) {
-    const x = firstColumn + c;
-    columnX[c] = roundHalfEven(i00 * x * AB_SCALE);
-    columnY[c] = roundHalfEven(i10 * x * AB_SCALE);
+  // LCS and RVUP turn the same block by the same angle over the same columns: the column
+  // half of the lookup carries over (the rows differ with the padding's rotation centre).
+  if (i00 !== lastColumns.i00 || i10 !== lastColumns.i10 || columns !== lastColumns.count) {
+    for (let c = 0; c < columns; c++) {
+      const x = firstColumn + c;
+      columnX[c] = roundHalfEven(i00 * x * AB_SCALE);
+      columnY[c] = roundHalfEven(i10 * x * AB_SCALE);
+    }
+    lastColumns.i00 = i00;
+    lastColumns.i10 = i10;
+    lastColumns.count = columns;
   }
   for (let r = 0; r < rows; r++) {
     const y = firstRow + r;
