@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import { createSensor, type CreateGpioOptions } from "../drivers/index.js";
-import { runCaptureLoop } from "./capture/capture-loop.js";
+import { QueueRoom, runCaptureLoop } from "./capture/capture-loop.js";
 import { SensorPool } from "./capture/sensor-pool.js";
 import { SessionEvents, type TimedSessionEvent } from "./capture/session-events.js";
 import { SessionTriggers } from "./capture/session-triggers.js";
@@ -77,12 +77,16 @@ export function startAgent(
     "agent starting",
   );
 
+  const queueRoom = new QueueRoom();
   const sync = new RecordSync({
     mqtt: config.mqtt,
     deviceId: config.device.id,
     outbox,
     logger,
     agentVersion: version,
+    onAcknowledged: () => {
+      queueRoom.notify();
+    },
   });
   sync.start();
 
@@ -127,6 +131,7 @@ export function startAgent(
     sensors,
     config,
     outbox,
+    queueRoom,
     logger,
     signal: controller.signal,
     presenter,

@@ -14,6 +14,8 @@ export interface RecordSyncOptions {
   readonly agentVersion: string;
   /** A record published this long ago without an acknowledgement is sent again. */
   readonly ackTimeoutMs?: number;
+  /** Called after each record the centre acknowledged is deleted (room in the queue again). */
+  readonly onAcknowledged?: ((id: string) => void) | undefined;
 }
 
 /**
@@ -180,6 +182,7 @@ export class RecordSync {
       { event: "record-acknowledged", recordId: ack.id, seq: ack.seq },
       "record acknowledged by centre and deleted",
     );
+    this.#options.onAcknowledged?.(ack.id);
     this.pump();
   }
 
