@@ -3,6 +3,7 @@ import { captureSessionBenchmarks } from "./capture-session.js";
 import { iso29794Benchmarks } from "./iso29794.js";
 import { pipelineBenchmarks } from "./pipeline.js";
 import { qualityBenchmarks } from "./quality.js";
+import { queueBenchmarks } from "./queue.js";
 import { r30xBenchmarks } from "./r30x.js";
 import { r30xLineBenchmarks } from "./r30x-line.js";
 import { syntheticPrintBenchmarks } from "./synthetic-prints.js";
@@ -15,5 +16,6 @@ export const benchmarks: readonly Benchmark[] = [
   ...qualityBenchmarks,
   ...iso29794Benchmarks,
   ...pipelineBenchmarks,
+  ...queueBenchmarks,
   ...captureSessionBenchmarks,
 ];
