@@ -1,5 +1,5 @@
 import type { R30xModel } from "../drivers/r30x/models.js";
-import { SimulatedR30xModule } from "./r30x/simulated-module.js";
+import { SimulatedR30xModule, type SimulatedR30xOptions } from "./r30x/simulated-module.js";
 import { startTcpSerialServer } from "./r30x/tcp-serial-server.js";
 import type { FingerPlaten } from "./travellers.js";
 
@@ -10,6 +10,8 @@ export interface SimulatedSensor {
   readonly model: R30xModel;
   /** Where simulated travellers put their fingers. */
   readonly platen: FingerPlaten;
+  /** The module itself, for tests and benchmarks that look inside it. */
+  readonly module: SimulatedR30xModule;
   close(): Promise<void>;
 }
 
@@ -32,17 +34,23 @@ export async function startSimulatedSensor(options: {
   port: number;
   model: R30xModel;
   host?: string;
+  /** The module's settings (line speed, packet size, fault scenario) besides its model. */
+  module?: Omit<SimulatedR30xOptions, "model">;
+  /** Pace bytes at the module's baud rate, like the real cable; off by default. */
+  lineTiming?: boolean;
 }): Promise<SimulatedSensor> {
-  const module = new SimulatedR30xModule({ model: options.model });
+  const module = new SimulatedR30xModule({ ...options.module, model: options.model });
   const server = await startTcpSerialServer(module, {
     port: options.port,
     host: options.host ?? "127.0.0.1",
+    lineTiming: options.lineTiming ?? false,
   });
   return {
     url: server.url,
     port: server.port,
     model: options.model,
     platen: platenOf(module),
+    module,
     close: () => server.close(),
   };
 }

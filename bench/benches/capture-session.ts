@@ -11,9 +11,8 @@ import { assessQuality } from "../../agent/quality/assess-quality.js";
 import type { CaptureRecord } from "../../agent/records/capture-record.js";
 import { R30xSensor } from "../../drivers/r30x/r30x-sensor.js";
 import { BAUD_UNIT } from "../../drivers/r30x/system-parameters.js";
-import { renderPrint } from "../../hardware-sim/prints/render-print.js";
-import { SimulatedR30xModule } from "../../hardware-sim/r30x/simulated-module.js";
-import { startTcpSerialServer } from "../../hardware-sim/r30x/tcp-serial-server.js";
+import { PromptedTraveller } from "../../hardware-sim/prompted-traveller.js";
+import { startSimulatedSensor, type SimulatedSensor } from "../../hardware-sim/simulated-sensor.js";
 import type { Benchmark, Figure } from "../benchmark.js";
 
 const SESSIONS = 5;
@@ -27,14 +26,14 @@ const TRAVELLER_REACTION_MS = 400;
  * and on the sensor (images, aura light).
  */
 async function runSessions(planName: "kiosk-two-index" | "verify-right-index") {
-  const module = new SimulatedR30xModule({
+  const simulated = await startSimulatedSensor({
+    port: 0,
     model: "r503",
-    baudMultiplier: 115_200 / BAUD_UNIT,
-    packetSizeCode: 3,
+    module: { baudMultiplier: 115_200 / BAUD_UNIT, packetSizeCode: 3 },
+    lineTiming: true,
   });
-  const server = await startTcpSerialServer(module, { lineTiming: true });
   const sensor = new R30xSensor(
-    r30xSensorConfig({ id: "bench", path: server.url, baud: 115_200, model: "r503" }),
+    r30xSensorConfig({ id: "bench", path: simulated.url, baud: 115_200, model: "r503" }),
     { pollIntervalMs: 20 },
   );
   const config = parseAgentConfig({ capture: { plan: planName } });
@@ -42,24 +41,17 @@ async function runSessions(planName: "kiosk-two-index" | "verify-right-index") {
   const events = new SessionEvents();
   const presenter = new GuidancePresenter({ events, logger });
   const records: CaptureRecord[] = [];
-  let traveller = 1;
-  const place = (position: number): void => {
-    module.placeFinger(renderPrint({ seed: traveller, position, sensor: "r503" }));
-  };
+  let traveller = newTraveller(simulated, 1);
   events.on((event) => {
-    if (event.type !== "prompt-shown") return;
-    if (event.promptId === "attempt-accepted") module.liftFinger();
-    const position = event.position;
-    if (event.promptId === "place-named-finger" && position !== undefined) {
-      setTimeout(() => place(position), TRAVELLER_REACTION_MS);
-    }
+    traveller.hear(event);
   });
   try {
     await sensor.open();
-    for (; traveller <= SESSIONS; traveller++) {
+    for (let seed = 1; seed <= SESSIONS; seed++) {
+      traveller = newTraveller(simulated, seed);
       const plan = resolvePlan(config.capture);
       const first = plan.fingers[0]?.position ?? 2;
-      place(first);
+      traveller.place(first);
       await sensor.waitForFinger({ timeoutMs: 5_000 });
       records.push(
         await runCaptureSession({
@@ -77,13 +69,24 @@ async function runSessions(planName: "kiosk-two-index" | "verify-right-index") {
           assess: assessQuality,
         }),
       );
-      module.liftFinger();
+      traveller.walkAway();
     }
   } finally {
+    traveller.stop();
     await sensor.close();
-    await server.close();
+    await simulated.close();
   }
   return records;
+}
+
+/** Traveller `seed`, clean fingers, following the prompts on `simulated`. */
+function newTraveller(simulated: SimulatedSensor, seed: number): PromptedTraveller {
+  return new PromptedTraveller({
+    platen: simulated.platen,
+    seed,
+    sensor: "r503",
+    reactionMs: TRAVELLER_REACTION_MS,
+  });
 }
 
 function summarise(plan: string, records: readonly CaptureRecord[]): Figure[] {
