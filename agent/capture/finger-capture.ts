@@ -158,6 +158,10 @@ export async function captureFinger(
       if (guidance !== undefined) {
         await run.show(guidance, position);
         await adapt(run, quality?.condition ?? "refused", position);
+      } else if (best !== undefined) {
+        // The budget is spent and the best attempt is kept: without a prompt a traveller
+        // who follows prompts would keep the finger down until the placement timeout.
+        await run.show("attempt-accepted", position);
       }
     } catch (error) {
       if (run.options.signal.aborted) throw error;

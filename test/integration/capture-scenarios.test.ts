@@ -317,10 +317,12 @@ describe("traveller scenarios on simulated R503s over the R30x protocol", () => 
       belowThreshold: true,
       score: Math.max(...scores),
     });
+    // The kept finger still tells the traveller to lift it: the attempt-accepted prompt.
     expect(r.prompts()).toEqual([
       "place-named-finger",
       "moisten-finger",
       "press-firmly",
+      "attempt-accepted",
       "session-complete",
     ]);
   });

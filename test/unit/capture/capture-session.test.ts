@@ -116,6 +116,9 @@ describe("a capture session on the kiosk plan", () => {
       belowThreshold: true,
       score: 31,
     });
+    // Once the budget is spent the kept finger is announced, so the traveller lifts it.
+    const prompts = session.events.flatMap((e) => (e.type === "prompt-shown" ? [e.promptId] : []));
+    expect(prompts.slice(-2)).toEqual(["attempt-accepted", "session-complete"]);
   });
 
   it("uses per-finger budgets and thresholds over the plan's", async () => {
