@@ -14,45 +14,13 @@ import { ReferenceCentral } from "../../hardware-sim/central/reference-central.j
 import { renderSimplePrint } from "../../hardware-sim/prints/simple-print.js";
 import type { Benchmark } from "../benchmark.js";
 import { timeOperation } from "../benchmark.js";
+import { benchRecord } from "../bench-records.js";
 
 /** A kiosk record as the stack produces it: two 256x288 fingers. */
 function kioskRecord(seed: number): CaptureRecord {
-  const now = new Date().toISOString();
-  const finger = (position: 2 | 7) => ({
-    position,
-    outcome: "captured" as const,
-    sensorId: "sensor-1",
-    qualityThreshold: 40,
-    attempts: [
-      {
-        sensorId: "sensor-1",
-        startedAt: now,
-        verdict: "good" as const,
-        score: 80,
-        feedback: [],
-        timings: { placementWaitMs: 0, captureMs: 900, assessmentMs: 12 },
-      },
-    ],
-    bestAttempt: 0,
-    image: { ...renderSimplePrint({ seed, position, width: 256, height: 288 }) },
-    quality: {
-      score: 80,
-      measure: "bench",
-      condition: "good" as const,
-      measures: { fingerArea: 0.6 },
-    },
-  });
-  return {
-    id: uuidv7(),
-    device: { id: "bench", site: "lab", lane: "1", direction: "entry" },
-    plan: "kiosk-two-index",
-    startedAt: now,
-    finishedAt: now,
-    outcome: "complete",
-    fingers: [finger(2), finger(7)],
-    sensors: [{ id: "sensor-1", kind: "r30x", model: "r307", identity: { systemId: "0x0009" } }],
-    timings: { totalMs: 4_000, travellerMs: 2_000, sensorMs: 1_800, assessmentMs: 24 },
-  };
+  return benchRecord("kiosk-two-index", [2, 7], (position) =>
+    renderSimplePrint({ seed, position, width: 256, height: 288 }),
+  );
 }
 
 const codec: Benchmark = {

@@ -14,6 +14,7 @@ import type { CaptureRecord } from "../../agent/records/capture-record.js";
 import { encodeCaptureRecord } from "../../agent/records/record-codec.js";
 import { renderPrint } from "../../hardware-sim/prints/render-print.js";
 import type { Benchmark, Figure } from "../benchmark.js";
+import { benchRecord } from "../bench-records.js";
 
 /** Where the queue files go: a real disk, or fsync costs nothing (BASMA_BENCH_DIR to choose). */
 const benchRoot = (): string => process.env.BASMA_BENCH_DIR ?? tmpdir();
@@ -24,49 +25,9 @@ function sessionRecord(
   plan: string,
   positions: readonly FingerPosition[],
 ): CaptureRecord {
-  const now = new Date().toISOString();
-  return {
-    id: uuidv7(),
-    device: { id: "bench", site: "lab", lane: "1", direction: "entry" },
-    plan,
-    startedAt: now,
-    finishedAt: now,
-    outcome: "complete",
-    fingers: positions.map((position) => {
-      const image = renderPrint({ seed: person, position, sensor: "r307" });
-      return {
-        position,
-        outcome: "captured" as const,
-        sensorId: "sensor-1",
-        qualityThreshold: 40,
-        attempts: [
-          {
-            sensorId: "sensor-1",
-            startedAt: now,
-            verdict: "good" as const,
-            score: 80,
-            feedback: [],
-            timings: { placementWaitMs: 800, captureMs: 900, assessmentMs: 12 },
-          },
-        ],
-        bestAttempt: 0,
-        image: {
-          width: image.width,
-          height: image.height,
-          resolutionPpi: 500,
-          pixels: image.pixels,
-        },
-        quality: {
-          score: 80,
-          measure: "bench",
-          condition: "good" as const,
-          measures: { fingerArea: 0.6 },
-        },
-      };
-    }),
-    sensors: [{ id: "sensor-1", kind: "r30x", model: "r307", identity: { systemId: "0x0009" } }],
-    timings: { totalMs: 4_000, travellerMs: 2_000, sensorMs: 1_800, assessmentMs: 24 },
-  };
+  return benchRecord(plan, positions, (position) =>
+    renderPrint({ seed: person, position, sensor: "r307" }),
+  );
 }
 
 const KINDS = [

@@ -1,4 +1,4 @@
-import { CONDITION_KINDS, type ConditionKind } from "../../hardware-sim/prints/conditions.js";
+import { CONDITION_KINDS } from "../../hardware-sim/prints/conditions.js";
 import {
   CALIBRATION_SENSORS,
   labelledCaptures,
@@ -10,21 +10,6 @@ import {
  * (basma-sim calibrate-quality refuses higher), so nothing here was seen in fitting.
  */
 export const HELD_OUT_FIRST_SEED = 10_000;
-
-/** What the model should call each simulated condition (docs/quality-model.md). */
-export const EXPECTED_VERDICT = {
-  wet: "wet",
-  oily: "wet",
-  dry: "dry",
-  worn: "dry",
-  partial: "partial",
-  "light-pressure": "too-light",
-  "heavy-pressure": "too-heavy",
-  smudge: "smudged",
-  latent: "smudged",
-  noise: "smudged",
-  "no-finger": "no-finger",
-} as const satisfies Record<ConditionKind, string>;
 
 /** Every condition at every level on one placement per person, so only the condition varies. */
 export function heldOutConditionSet(persons: number, levels: readonly number[]): LabelledCapture[] {

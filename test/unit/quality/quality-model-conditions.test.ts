@@ -5,7 +5,8 @@ import {
   renderCapture,
   type LabelledCapture,
 } from "../../../hardware-sim/quality-calibration/labelled-set.js";
-import { EXPECTED_VERDICT, heldOutConditionSet, spearman } from "../../support/quality-sets.js";
+import { VERDICT_OF_CLASS } from "../../../agent/quality/quality-model.js";
+import { heldOutConditionSet, spearman } from "../../support/quality-sets.js";
 
 /**
  * The calibrated model on people it never saw: each condition from absent to as bad as
@@ -43,7 +44,7 @@ describe("quality model on held-out synthetic prints", () => {
     const severe = judged.filter((j) => j.capture.severity >= 0.5);
     const right = severe.filter(
       (j) =>
-        j.capture.kind !== undefined && j.report.condition === EXPECTED_VERDICT[j.capture.kind],
+        j.capture.kind !== undefined && j.report.condition === VERDICT_OF_CLASS[j.capture.kind],
     );
     expect(right.length / severe.length).toBeGreaterThanOrEqual(0.9);
   });
@@ -51,7 +52,7 @@ describe("quality model on held-out synthetic prints", () => {
   it.each(CONDITION_KINDS)("names %s right in at least 60 % of severe prints", (kind) => {
     // The overall figure could hide one condition the model never names; this cannot.
     const severe = judged.filter((j) => j.capture.kind === kind && j.capture.severity >= 0.5);
-    const right = severe.filter((j) => j.report.condition === EXPECTED_VERDICT[kind]);
+    const right = severe.filter((j) => j.report.condition === VERDICT_OF_CLASS[kind]);
     expect(right.length / severe.length, kind).toBeGreaterThanOrEqual(0.6);
   });
 
