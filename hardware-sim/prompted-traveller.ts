@@ -5,6 +5,7 @@ import type { PrintCondition } from "./prints/conditions.js";
 import { renderPrint } from "./prints/render-print.js";
 import type { SensorName } from "./prints/sensor-profiles.js";
 import type { FingerPlaten } from "./travellers.js";
+import { FEEDBACK_CODES } from "../agent/quality/verdict.js";
 
 /** What the traveller knows when putting a finger down. */
 export interface Placement {
@@ -33,18 +34,8 @@ export interface PlacementMade extends Placement {
   readonly conditions: readonly PrintCondition[];
 }
 
-/** Prompts after which the traveller lifts the finger and puts it down again. */
-const LIFT_AND_RETRY: ReadonlySet<PromptId> = new Set<PromptId>([
-  "place-finger",
-  "wipe-finger",
-  "moisten-finger",
-  "press-lighter",
-  "press-firmly",
-  "centre-finger",
-  "hold-still",
-  "clean-sensor",
-  "lift-and-place-again",
-]);
+/** Prompts after which the traveller lifts the finger and puts it down again: all advice. */
+const LIFT_AND_RETRY: ReadonlySet<PromptId> = new Set<PromptId>(FEEDBACK_CODES);
 
 /** Prompts that end the session: the traveller takes their finger away. */
 const CLOSING: ReadonlySet<PromptId> = new Set<PromptId>([

@@ -13,7 +13,6 @@ import { GuidancePresenter } from "../../agent/guidance/guidance-presenter.js";
 import { createLogger } from "../../agent/log/logger.js";
 import { assessQuality } from "../../agent/quality/assess-quality.js";
 import type { CaptureRecord } from "../../agent/records/capture-record.js";
-import { SimulatedGpio } from "../../drivers/gpio/simulated-gpio.js";
 import { R30xSensor } from "../../drivers/r30x/r30x-sensor.js";
 import { BAUD_UNIT } from "../../drivers/r30x/system-parameters.js";
 import type { PrintCondition } from "../../hardware-sim/prints/conditions.js";
@@ -27,6 +26,7 @@ import { parseScenario, type Scenario } from "../../hardware-sim/r30x/fault-scen
 import { startSimulatedSensor, type SimulatedSensor } from "../../hardware-sim/simulated-sensor.js";
 import type { FingerPlaten } from "../../hardware-sim/travellers.js";
 import { captureLog } from "../support/log-capture.js";
+import { simulatedTerminalGate } from "../support/simulated-gate.js";
 import { quantised } from "../support/r30x-images.js";
 
 /**
@@ -415,28 +415,11 @@ describe("traveller scenarios on simulated R503s over the R30x protocol", () => 
 
   describe("gate inputs on the simulated GPIO backend", () => {
     function gate() {
-      const config = parseAgentConfig({
-        gpio: {
-          backend: "simulated",
-          pins: {
-            gateRelay: { line: 17 },
-            ledRed: { line: 27 },
-            presence: { line: 5 },
-            tamper: { line: 6 },
-          },
-        },
-      });
-      const log = captureLog();
-      const terminal = new TerminalGate(config.gpio, {
-        logger: log.logger,
-        gpio: { simulated: {} },
-        exitHooks: false,
-      });
+      const { gate: terminal, gpio } = simulatedTerminalGate(captureLog().logger);
       cleanups.push(() => {
         terminal.close();
       });
-      if (!(terminal.gpio instanceof SimulatedGpio)) throw new Error("expected simulated GPIO");
-      return { terminal, gpio: terminal.gpio };
+      return { terminal, gpio };
     }
 
     function withTriggers(terminal: TerminalGate, r: Rig): SessionTriggers {

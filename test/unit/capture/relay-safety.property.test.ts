@@ -3,12 +3,10 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { SessionControl } from "../../../agent/capture/session-control.js";
 import { SessionEvents } from "../../../agent/capture/session-events.js";
 import { SessionTriggers } from "../../../agent/capture/session-triggers.js";
-import { parseAgentConfig } from "../../../agent/config/load.js";
 import {
   authoriseDecision,
   type AuthorisedGateDecision,
 } from "../../../agent/gate/gate-decision.js";
-import { TerminalGate } from "../../../agent/gate/terminal-gate.js";
 import { GuidancePresenter } from "../../../agent/guidance/guidance-presenter.js";
 import {
   PROMPT_IDS,
@@ -16,9 +14,9 @@ import {
   type PlainPromptId,
 } from "../../../agent/guidance/prompt-catalogue.js";
 import { createLogger } from "../../../agent/log/logger.js";
-import { SimulatedGpio } from "../../../drivers/gpio/simulated-gpio.js";
 import { GOOD, ScriptedSensor, UNPLUGGED, always } from "../../support/scripted-sensor.js";
 import { sessionHarness } from "../../support/session-harness.js";
+import { simulatedTerminalGate } from "../../support/simulated-gate.js";
 
 beforeEach(() => {
   vi.useFakeTimers({ now: 0 });
@@ -67,24 +65,17 @@ describe("the gate relay under random sessions, faults and tamper", () => {
     let opensSeen = 0;
     await fc.assert(
       fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 40 }), async (steps) => {
-        const config = parseAgentConfig({
-          gpio: {
-            backend: "simulated",
-            pins: {
-              gateRelay: { line: 17 },
-              doorLock: { line: 18 },
-              ledGreen: { line: 22 },
-              ledRed: { line: 23 },
-              ledAmber: { line: 24 },
-              buzzer: { line: 25 },
-              presence: { line: 5, debounceMs: 20 },
-              tamper: { line: 6, debounceMs: 10 },
-            },
-          },
-        });
         const logger = createLogger({ name: "test", level: "silent" });
-        const gate = new TerminalGate(config.gpio, { logger, exitHooks: false });
-        const sim = simulatedLines(gate);
+        const { gate, gpio: sim } = simulatedTerminalGate(logger, {
+          gateRelay: { line: 17 },
+          doorLock: { line: 18 },
+          ledGreen: { line: 22 },
+          ledRed: { line: 23 },
+          ledAmber: { line: 24 },
+          buzzer: { line: 25 },
+          presence: { line: 5, debounceMs: 20 },
+          tamper: { line: 6, debounceMs: 10 },
+        });
         const presenter = new GuidancePresenter({
           events: new SessionEvents(),
           gate: gate.signaller,
@@ -189,9 +180,3 @@ describe("the gate relay under random sessions, faults and tamper", () => {
     expect(opensSeen).toBeGreaterThan(10);
   });
 });
-
-/** The gate's GPIO, which configuration made a simulation (createGpio builds it). */
-function simulatedLines(gate: TerminalGate): SimulatedGpio {
-  if (!(gate.gpio instanceof SimulatedGpio)) throw new Error("expected simulated GPIO");
-  return gate.gpio;
-}

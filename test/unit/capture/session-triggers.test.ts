@@ -2,11 +2,9 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { SessionControl } from "../../../agent/capture/session-control.js";
 import { SessionEvents, type TimedSessionEvent } from "../../../agent/capture/session-events.js";
 import { SessionTriggers } from "../../../agent/capture/session-triggers.js";
-import { parseAgentConfig } from "../../../agent/config/load.js";
-import { TerminalGate } from "../../../agent/gate/terminal-gate.js";
 import { GuidancePresenter } from "../../../agent/guidance/guidance-presenter.js";
-import { SimulatedGpio } from "../../../drivers/gpio/simulated-gpio.js";
 import { captureLog } from "../../support/log-capture.js";
+import { simulatedTerminalGate } from "../../support/simulated-gate.js";
 
 beforeEach(() => {
   vi.useFakeTimers({ now: 0 });
@@ -17,25 +15,8 @@ afterEach(() => {
 
 /** A gate with presence (250 ms debounce, the default) and tamper, on simulated GPIO. */
 function gateWithTriggers() {
-  const config = parseAgentConfig({
-    gpio: {
-      backend: "simulated",
-      pins: {
-        gateRelay: { line: 17 },
-        ledRed: { line: 27 },
-        presence: { line: 5 },
-        tamper: { line: 6 },
-      },
-    },
-  });
   const log = captureLog();
-  const gate = new TerminalGate(config.gpio, {
-    logger: log.logger,
-    gpio: { simulated: {} },
-    exitHooks: false,
-  });
-  // createGpio builds its own SimulatedGpio; reach it through the gate.
-  const sim = simulatedLines(gate);
+  const { gate, gpio: sim } = simulatedTerminalGate(log.logger);
   const events: TimedSessionEvent[] = [];
   const bus = new SessionEvents();
   bus.on((event) => events.push(event));
@@ -114,9 +95,3 @@ describe("session triggers from the gate's inputs", () => {
     gate.close();
   });
 });
-
-/** The gate's GPIO, which configuration made a simulation (createGpio builds it). */
-function simulatedLines(gate: TerminalGate): SimulatedGpio {
-  if (!(gate.gpio instanceof SimulatedGpio)) throw new Error("expected simulated GPIO");
-  return gate.gpio;
-}
