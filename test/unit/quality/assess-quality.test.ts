@@ -23,7 +23,7 @@ describe("assessQuality", () => {
   });
 
   it("sees a finger in each of NIST's reference images", () => {
-    // Not a score comparison: NFIQ 2 gives these 45-54, and their thin ridges on a pure
+    // Not a score comparison: NFIQ 2 gives these 45-57, and their thin ridges on a pure
     // white field look like light pressure to a model calibrated on our sensor profiles.
     for (const n of [1, 2, 3, 4, 5]) {
       const report = assessQuality(readPgm(nistReferenceImagePath(`SFinGe_Test0${n}.pgm`)));
