@@ -17,9 +17,10 @@ import {
   VERDICT_OF_CLASS,
   checkModel,
   evaluateModel,
+  verdictOf,
   type ImpressionClass,
 } from "./quality-model.js";
-import { CONDITION_VERDICTS, type ConditionVerdict, type FeedbackCode } from "./verdict.js";
+import type { ConditionVerdict, FeedbackCode } from "./verdict.js";
 
 export interface QualityReport {
   /** 0-100 integer, higher is better: 100 times one minus the expected severity. */
@@ -75,14 +76,6 @@ function noFinger(): QualityReport {
  */
 const STRUCTURELESS_SPREAD = 16;
 
-function greySpread(image: GreyImage): number {
-  const [low = 0, high = 0] = greyLevelsAt(
-    image.pixels.subarray(0, image.width * image.height),
-    [0.02, 0.98],
-  );
-  return high - low;
-}
-
 /**
  * Scores one 500 ppi 8-bit image and says what spoiled it. An image with no finger
  * area to measure (an empty platen, a sliver) is a no-finger verdict with score 0;
@@ -108,18 +101,15 @@ export function assessQuality(image: GreyImage): QualityReport {
     }
     throw error;
   }
-  if (greySpread(image) < STRUCTURELESS_SPREAD) return noFinger();
-  const conditionFeatures = measureConditionFeatures(image);
+  const [low = 0, platen = 255] = greyLevelsAt(
+    image.pixels.subarray(0, image.width * image.height),
+    [0.02, 0.98],
+  );
+  if (platen - low < STRUCTURELESS_SPREAD) return noFinger();
+  const conditionFeatures = measureConditionFeatures(image, platen);
   const output = evaluateModel(CALIBRATED_MODEL, featureVector(iso, conditionFeatures));
 
-  const byVerdict = new Map<ConditionVerdict, number>(CONDITION_VERDICTS.map((v) => [v, 0]));
-  for (const name of IMPRESSION_CLASSES) {
-    const verdict = VERDICT_OF_CLASS[name];
-    byVerdict.set(verdict, (byVerdict.get(verdict) ?? 0) + output.probabilities[name]);
-  }
-  const [condition, confidence] = [...byVerdict].reduce((best, entry) =>
-    entry[1] > best[1] ? entry : best,
-  );
+  const { condition, confidence } = verdictOf(output.probabilities);
 
   const ranked = IMPRESSION_CLASSES.filter((name) => name !== "good").sort(
     (a, b) => output.probabilities[b] - output.probabilities[a],

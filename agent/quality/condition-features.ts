@@ -125,12 +125,18 @@ function gradientStatistics(image: GreyImage): { laplacian: number; coherence: n
   };
 }
 
-/** Computes the condition features of an 8-bit image of at least 16x16 pixels. */
-export function measureConditionFeatures(image: GreyImage): ConditionFeatures {
+/**
+ * Computes the condition features of an 8-bit image of at least 16x16 pixels.
+ * `platenLevel` is the image's 98th-percentile grey level, for a caller that has it.
+ */
+export function measureConditionFeatures(
+  image: GreyImage,
+  platenLevel = greyLevelsAt(image.pixels.subarray(0, image.width * image.height), [0.98])[0] ??
+    255,
+): ConditionFeatures {
   const { width, height } = image;
   const columns = Math.floor(width / BLOCK);
   const rows = Math.floor(height / BLOCK);
-  const [platenLevel = 255] = greyLevelsAt(image.pixels.subarray(0, width * height), [0.98]);
   const platen = Math.max(1, platenLevel);
 
   let finger = 0;

@@ -1,5 +1,5 @@
 import { FEATURE_NAMES, type FeatureName, type FeatureVector } from "./feature-vector.js";
-import type { ConditionVerdict } from "./verdict.js";
+import { CONDITION_VERDICTS, type ConditionVerdict } from "./verdict.js";
 
 /**
  * What the model tells apart. Finer than the verdicts: oily and wet, dry and worn call for
@@ -61,12 +61,8 @@ export interface QualityModel {
 export interface ModelOutput {
   /** Probability of each class, summing to 1. */
   readonly probabilities: Readonly<Record<ImpressionClass, number>>;
-  /** Each degrading class's severity estimate, 0..1. */
-  readonly severities: Readonly<Record<DegradingClass, number>>;
-  /** Expected severity: the severities weighted by the class probabilities. */
+  /** Expected severity: each degrading class's severity weighted by its probability. */
   readonly expectedSeverity: number;
-  /** Standardised inputs, kept to explain the result. */
-  readonly standardised: Readonly<Record<FeatureName, number>>;
 }
 
 /** Refuses a model whose feature list is not this build's, rather than misreading it. */
@@ -130,27 +126,46 @@ export function standardise(
   return inputs;
 }
 
-export function evaluateModel(model: QualityModel, vector: FeatureVector): ModelOutput {
-  const inputs = standardise(model, vector);
-  const probabilities = softmax(model.classWeights.map((row) => dot(row, inputs)));
-  const classProbabilities = Object.fromEntries(
+/** Class probabilities from standardised inputs, in IMPRESSION_CLASSES order. */
+export function classProbabilities(
+  classWeights: readonly (readonly number[])[],
+  inputs: Float64Array,
+): Record<ImpressionClass, number> {
+  const probabilities = softmax(classWeights.map((row) => dot(row, inputs)));
+  return Object.fromEntries(
     IMPRESSION_CLASSES.map((name, i) => [name, probabilities[i] ?? 0]),
   ) as Record<ImpressionClass, number>;
+}
+
+/**
+ * The verdict the traveller hears: the classes that mean the same to them are summed
+ * (oily counts as wet), and the likeliest sum wins; on a tie the earlier verdict in
+ * CONDITION_VERDICTS, so "good" keeps a tie.
+ */
+export function verdictOf(probabilities: Readonly<Record<ImpressionClass, number>>): {
+  condition: ConditionVerdict;
+  confidence: number;
+} {
+  const byVerdict = new Map<ConditionVerdict, number>(CONDITION_VERDICTS.map((v) => [v, 0]));
+  for (const name of IMPRESSION_CLASSES) {
+    const verdict = VERDICT_OF_CLASS[name];
+    byVerdict.set(verdict, (byVerdict.get(verdict) ?? 0) + probabilities[name]);
+  }
+  const [condition, confidence] = [...byVerdict].reduce((best, entry) =>
+    entry[1] > best[1] ? entry : best,
+  );
+  return { condition, confidence };
+}
+
+export function evaluateModel(model: QualityModel, vector: FeatureVector): ModelOutput {
+  const inputs = standardise(model, vector);
+  const probabilities = classProbabilities(model.classWeights, inputs);
   const severityInputs = withSquares(inputs);
-  const severities = {} as Record<DegradingClass, number>;
   let expectedSeverity = 0;
   for (const name of IMPRESSION_CLASSES) {
     if (name === "good") continue;
-    const severity = sigmoid(dot(model.severityWeights[name], severityInputs));
-    severities[name] = severity;
-    expectedSeverity += classProbabilities[name] * severity;
+    expectedSeverity +=
+      probabilities[name] * sigmoid(dot(model.severityWeights[name], severityInputs));
   }
-  return {
-    probabilities: classProbabilities,
-    severities,
-    expectedSeverity,
-    standardised: Object.fromEntries(
-      FEATURE_NAMES.map((name, i) => [name, inputs[i] ?? 0]),
-    ) as Record<FeatureName, number>,
-  };
+  return { probabilities, expectedSeverity };
 }

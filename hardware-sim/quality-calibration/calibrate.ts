@@ -1,9 +1,9 @@
 import { FEATURE_NAMES, type FeatureVector } from "../../agent/quality/feature-vector.js";
 import {
   IMPRESSION_CLASSES,
-  VERDICT_OF_CLASS,
-  softmax,
+  classProbabilities,
   standardise,
+  verdictOf,
   withSquares,
   type DegradingClass,
   type ImpressionClass,
@@ -61,9 +61,8 @@ function designOf(
   scale: readonly number[],
   squares = false,
 ): Design {
-  const model = { centre, scale } as Pick<QualityModel, "centre" | "scale">;
   const rows = samples.map((sample) => {
-    const inputs = standardise(model, sample.features);
+    const inputs = standardise({ centre, scale }, sample.features);
     const expanded = squares ? withSquares(inputs) : inputs;
     const row = new Float64Array(expanded.length + 1);
     row.set(expanded);
@@ -121,20 +120,10 @@ export function calibrateModel(samples: readonly LabelledSample[]): QualityModel
 }
 
 function flaggedShare(classWeights: readonly number[][], clean: Design): number {
-  const good = IMPRESSION_CLASSES.indexOf("good");
   const flagged = clean.rows.filter((row) => {
-    const logits = classWeights.map((weights) =>
-      weights.reduce((sum, w, j) => sum + w * (row[j] ?? 0), 0),
-    );
-    const probabilities = softmax(logits);
-    // The verdict sums classes; "good" is one class alone, so compare it with each verdict.
-    const byVerdict = new Map<string, number>();
-    IMPRESSION_CLASSES.forEach((name, c) => {
-      const verdict = VERDICT_OF_CLASS[name];
-      byVerdict.set(verdict, (byVerdict.get(verdict) ?? 0) + (probabilities[c] ?? 0));
-    });
-    const goodProbability = probabilities[good] ?? 0;
-    return [...byVerdict.values()].some((p) => p > goodProbability);
+    // The design row ends with the bias input; the model's rows keep the bias as a weight.
+    const inputs = row.subarray(0, row.length - 1);
+    return verdictOf(classProbabilities(classWeights, inputs)).condition !== "good";
   });
   return flagged.length / Math.max(1, clean.rows.length);
 }
