@@ -5,7 +5,7 @@ import {
   ridgeValleyStructure,
   type SlantedBlockGrid,
 } from "./block-geometry.js";
-import { sampleGridBlock, slantedSamples } from "./slanted-block.js";
+import { RidgeValleyScratch, sampleGridBlock } from "./slanted-block.js";
 import { ValueList, type HistogramFeature } from "./histogram.js";
 import type { Plane } from "./prepare.js";
 
@@ -29,17 +29,13 @@ const VALLEY_MAX = 10 / WIDTH_NORM;
 /** LCS looks along the ridges, in the unpadded window. */
 const SHAPE = { pad: false, rows: SLANTED_ALONG, columns: SLANTED_ACROSS } as const;
 
-/** Scratch buffers for one slanted block, reused across blocks. */
-class Scratch {
-  readonly samples = slantedSamples();
-  readonly ridge = new Uint8Array(SLANTED_ACROSS);
-  readonly threshold = new Float64Array(SLANTED_ACROSS);
-  readonly profile = new Float64Array(SLANTED_ACROSS);
-  readonly changes = new Int32Array(SLANTED_ACROSS);
-}
-
 /** Local clarity of one block, 0 (worst) to 1 (best). */
-function localClarity(plane: Plane, grid: SlantedBlockGrid, index: number, s: Scratch): number {
+function localClarity(
+  plane: Plane,
+  grid: SlantedBlockGrid,
+  index: number,
+  s: RidgeValleyScratch,
+): number {
   const rows = SLANTED_ALONG;
   const columns = SLANTED_ACROSS;
   sampleGridBlock(plane, grid, index, SHAPE, "columns", true, s.samples);
@@ -108,7 +104,7 @@ function localClarity(plane: Plane, grid: SlantedBlockGrid, index: number, s: Sc
  * plausible width. Blocks are added one at a time (see measureIso29794's block loop).
  */
 export class LcsMeasure {
-  private readonly scratch = new Scratch();
+  private readonly scratch = new RidgeValleyScratch();
   private readonly values: ValueList;
 
   constructor(blocks: number) {

@@ -5,7 +5,7 @@ import {
   ridgeValleyStructure,
   type SlantedBlockGrid,
 } from "./block-geometry.js";
-import { sampleGridBlock, slantedSamples } from "./slanted-block.js";
+import { RidgeValleyScratch, sampleGridBlock } from "./slanted-block.js";
 import { ValueList, type HistogramFeature } from "./histogram.js";
 import type { Plane } from "./prepare.js";
 
@@ -15,12 +15,8 @@ const RVUP_BOUNDARIES = [0.5, 0.667, 0.8, 1, 1.25, 1.5, 2, 24, 30] as const;
 /** RVUP looks along the ridges, in the padded window. */
 const SHAPE = { pad: true, rows: SLANTED_ALONG, columns: SLANTED_ACROSS } as const;
 
-class Scratch {
-  readonly samples = slantedSamples();
-  readonly ridge = new Uint8Array(SLANTED_ACROSS);
-  readonly threshold = new Float64Array(SLANTED_ACROSS);
-  readonly profile = new Float64Array(SLANTED_ACROSS);
-  readonly changes = new Int32Array(SLANTED_ACROSS);
+/** RVUP also keeps the widths of the complete runs. */
+class Scratch extends RidgeValleyScratch {
   readonly widths = new Int32Array(SLANTED_ACROSS);
 }
 

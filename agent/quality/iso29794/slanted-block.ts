@@ -1,4 +1,4 @@
-import { SLANTED_WINDOW, type SlantedBlockGrid } from "./block-geometry.js";
+import { SLANTED_ACROSS, SLANTED_WINDOW, type SlantedBlockGrid } from "./block-geometry.js";
 import type { Plane } from "./prepare.js";
 
 /** C's lrint / OpenCV's cvRound: halves go to the even neighbour. */
@@ -282,4 +282,16 @@ export function sampleGridBlock(
     block,
     out,
   );
+}
+
+/**
+ * Buffers for splitting one slanted block into ridge and valley runs across the ridges
+ * (LCS and RVUP), allocated once per measure and reused for every block.
+ */
+export class RidgeValleyScratch {
+  readonly samples = slantedSamples();
+  readonly ridge = new Uint8Array(SLANTED_ACROSS);
+  readonly threshold = new Float64Array(SLANTED_ACROSS);
+  readonly profile = new Float64Array(SLANTED_ACROSS);
+  readonly changes = new Int32Array(SLANTED_ACROSS);
 }
