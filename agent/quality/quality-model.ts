@@ -2,14 +2,13 @@ import { FEATURE_NAMES, type FeatureName, type FeatureVector } from "./feature-v
 import { CONDITION_VERDICTS, type ConditionVerdict } from "./verdict.js";
 
 /**
- * What the model tells apart. Finer than the verdicts: oily and wet, dry and worn call for
- * different advice though the traveller is told the same condition, and residue on the
- * platen, sensor noise and a moving finger all show as "smudged" but only one is the
- * traveller's to fix. The names are the simulator's condition kinds, which label the
- * calibration set.
+ * Why a capture goes wrong at a border gate (see the domain brief). The print simulator
+ * renders each of these at a severity from 0 to 1 and so labels the calibration set;
+ * keeping the one list here keeps the model's classes and the simulator's conditions in
+ * step (the simulator seeds each condition by its place in this list: append, never
+ * reorder).
  */
-export const IMPRESSION_CLASSES = [
-  "good",
+export const DEGRADING_CLASSES = [
   "wet",
   "oily",
   "dry",
@@ -22,8 +21,16 @@ export const IMPRESSION_CLASSES = [
   "noise",
   "no-finger",
 ] as const;
+export type DegradingClass = (typeof DEGRADING_CLASSES)[number];
+
+/**
+ * What the model tells apart. Finer than the verdicts: oily and wet, dry and worn call for
+ * different advice though the traveller is told the same condition, and residue on the
+ * platen, sensor noise and a moving finger all show as "smudged" but only one is the
+ * traveller's to fix.
+ */
+export const IMPRESSION_CLASSES = ["good", ...DEGRADING_CLASSES] as const;
 export type ImpressionClass = (typeof IMPRESSION_CLASSES)[number];
-export type DegradingClass = Exclude<ImpressionClass, "good">;
 
 export const VERDICT_OF_CLASS: Readonly<Record<ImpressionClass, ConditionVerdict>> = {
   good: "good",

@@ -1,22 +1,11 @@
+import { DEGRADING_CLASSES } from "../../agent/quality/quality-model.js";
 import type { ImpressionLayers } from "./impression.js";
 import type { MasterPrint } from "./master-print.js";
 import { blurInPlace, gaussian, motionBlur, rampBetween, smoothNoise } from "./noise-field.js";
 import { mixSeeds, mulberry32, type Prng } from "./prng.js";
 
-/** Why a capture goes wrong at a border gate (see the domain brief): each has a severity 0..1. */
-export const CONDITION_KINDS = [
-  "wet",
-  "oily",
-  "dry",
-  "worn",
-  "partial",
-  "light-pressure",
-  "heavy-pressure",
-  "smudge",
-  "latent",
-  "noise",
-  "no-finger",
-] as const;
+/** The conditions a print can be rendered with, each at a severity 0..1: the quality model's. */
+export const CONDITION_KINDS = DEGRADING_CLASSES;
 export type ConditionKind = (typeof CONDITION_KINDS)[number];
 
 export interface PrintCondition {
