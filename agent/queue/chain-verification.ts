@@ -43,6 +43,11 @@ export function verifyQueueChain(
   };
   let previous: { seq: number; link: Buffer } | undefined;
   let checked = 0;
+  const head = db
+    .prepare<[], { seq: number; link: Buffer; epoch: Buffer | null }>(
+      "SELECT seq, link, epoch FROM chain_head WHERE id = 1",
+    )
+    .get();
   const rows = db
     .prepare<[], ChainRow>(
       "SELECT id, seq, state, payload_digest, previous_link, link, signature, nonce, payload FROM records ORDER BY seq",
@@ -67,6 +72,7 @@ export function verifyQueueChain(
       seq: row.seq,
       payloadDigest: row.payload_digest,
       previousLink: row.previous_link,
+      epoch: head?.epoch,
     });
     if (!link.equals(row.link)) note(`${where}: link does not match its content`);
     if (!verifyLink(verifyingKey, row.link, row.signature)) note(`${where}: bad signature`);
@@ -81,9 +87,6 @@ export function verifyQueueChain(
     }
     previous = { seq: row.seq, link: row.link };
   }
-  const head = db
-    .prepare<[], { seq: number; link: Buffer }>("SELECT seq, link FROM chain_head WHERE id = 1")
-    .get();
   if (head === undefined) note("chain head is missing");
   else if (
     previous !== undefined &&

@@ -9,9 +9,12 @@ import {
   closeSync,
   existsSync,
   fstatSync,
+  fsyncSync,
+  linkSync,
   mkdirSync,
   openSync,
   readFileSync,
+  rmSync,
   writeSync,
 } from "node:fs";
 import { dirname } from "node:path";
@@ -54,17 +57,61 @@ function serialise(keys: DeviceKeys): string {
   })}\n`;
 }
 
-/** Writes a new key file with mode 0600; refuses to overwrite one that exists. */
+/**
+ * Writes a new key file with mode 0600; refuses to overwrite one that exists. The key
+ * is written and fsynced under a temporary name and linked into place only whole, so
+ * a full or read-only disk leaves no empty key file behind to block the next start.
+ */
 export function createDeviceKeyFile(path: string): DeviceKeys {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const keys = generateDeviceKeys();
-  const fd = openSync(path, "wx", 0o600);
+  const partial = `${path}.partial-${process.pid}`;
+  let fd: number | undefined;
   try {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    fd = openSync(partial, "wx", 0o600);
     writeSync(fd, serialise(keys));
-  } finally {
+    fsyncSync(fd);
     closeSync(fd);
+    fd = undefined;
+    linkSync(partial, path);
+    syncDirectory(dirname(path));
+  } catch (error) {
+    throw new DeviceKeyError(`cannot create device key file ${path}: ${describeWriteError(error)}`);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+    rmSync(partial, { force: true });
   }
   return keys;
+}
+
+function describeWriteError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  switch (code) {
+    case "EEXIST":
+      return "it already exists";
+    case "ENOSPC":
+    case "EDQUOT":
+      return `the disk is full (${code})`;
+    case "EROFS":
+      return "the file system is read-only (EROFS)";
+    case undefined:
+      return error instanceof Error ? error.message : String(error);
+    default:
+      return code;
+  }
+}
+
+/** Makes the new directory entry durable, where the file system allows it. */
+function syncDirectory(directory: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(directory, "r");
+    fsyncSync(fd);
+  } catch {
+    // Some file systems refuse fsync on a directory; the key file itself is synced.
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
 
 /** Reads the key file, refusing one that others could read; errors name the file, never its content. */

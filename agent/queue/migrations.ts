@@ -63,6 +63,58 @@ export const OUTBOX_MIGRATIONS: readonly Migration[] = [
       INSERT INTO chain_head (id, seq, link) VALUES (1, 0, zeroblob(32));
     `,
   },
+  {
+    version: 3,
+    description: "enqueue times, quarantined records, stored totals kept by triggers, chain epochs",
+    sql: `
+      -- Milliseconds since 1970. Rows from before this version stay NULL (filling them in
+      -- would rewrite every payload) and count from their capture time instead.
+      ALTER TABLE records ADD COLUMN enqueued_at INTEGER;
+      -- Records whose payload no longer opens: kept, never sent, and out of the way.
+      CREATE TABLE quarantine (
+        seq            INTEGER PRIMARY KEY,
+        id             TEXT UNIQUE,
+        reason         TEXT NOT NULL,
+        quarantined_at TEXT NOT NULL
+      ) STRICT;
+      -- What the storage limits count (every row not yet scrubbed), kept by triggers so
+      -- that no check ever counts the table, whichever process writes.
+      INSERT INTO counters (name, value)
+        SELECT 'stored_records', count(*) FROM records WHERE state != 'deleted';
+      INSERT INTO counters (name, value)
+        SELECT 'stored_bytes', coalesce(sum(payload_bytes), 0) FROM records WHERE state != 'deleted';
+      CREATE TRIGGER records_stored_insert AFTER INSERT ON records WHEN new.state != 'deleted'
+      BEGIN
+        UPDATE counters SET value = value + 1 WHERE name = 'stored_records';
+        UPDATE counters SET value = value + new.payload_bytes WHERE name = 'stored_bytes';
+      END;
+      CREATE TRIGGER records_stored_delete AFTER DELETE ON records WHEN old.state != 'deleted'
+      BEGIN
+        UPDATE counters SET value = value - 1 WHERE name = 'stored_records';
+        UPDATE counters SET value = value - old.payload_bytes WHERE name = 'stored_bytes';
+      END;
+      CREATE TRIGGER records_stored_update AFTER UPDATE OF state, payload_bytes ON records
+      BEGIN
+        UPDATE counters SET value = value - (old.state != 'deleted') + (new.state != 'deleted')
+          WHERE name = 'stored_records';
+        UPDATE counters SET value = value
+            - iif(old.state != 'deleted', old.payload_bytes, 0)
+            + iif(new.state != 'deleted', new.payload_bytes, 0)
+          WHERE name = 'stored_bytes';
+      END;
+      -- A chain epoch: 16 random bytes bound into every link of a chain begun from now
+      -- on. A queue that starts afresh (a damaged file set aside) begins a new epoch, so
+      -- the centre tells a declared restart of seq 1 from records gone missing. A chain
+      -- already under way keeps its links without one (epoch NULL).
+      ALTER TABLE chain_head ADD COLUMN epoch BLOB;
+      -- For a chain begun after a reset: the epoch and seq of the head it follows, as far
+      -- as the damaged file could tell (its link is the first record's previous link).
+      ALTER TABLE chain_head ADD COLUMN follows_epoch BLOB;
+      ALTER TABLE chain_head ADD COLUMN follows_seq INTEGER;
+      UPDATE chain_head SET epoch = randomblob(16)
+        WHERE seq = 0 AND (SELECT value FROM counters WHERE name = 'record_seq') = 0;
+    `,
+  },
 ];
 
 export class MigrationError extends Error {

@@ -2,114 +2,33 @@ import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
 import type { CaptureRecord } from "../records/capture-record.js";
-import { encodeCaptureRecord } from "../records/record-codec.js";
 import { verifyQueueChain, type ChainReport } from "./chain-verification.js";
+import { ChainAppender } from "./chain-appender.js";
 import { sealLegacyRows } from "./legacy-sealing.js";
 import { migrate } from "./migrations.js";
-import { openPayload, PayloadCipherError, sealPayload } from "./payload-cipher.js";
+import { Delivery } from "./outbox-delivery.js";
+import { Inspection } from "./outbox-inspection.js";
+import type {
+  ChainInfo,
+  ExportedRecord,
+  LeaseOptions,
+  OutboxInventory,
+  OutboxOptions,
+  OutboxStats,
+  QuarantinedRecord,
+  QueuedRecord,
+  QueuedRecordSummary,
+} from "./outbox-types.js";
 import { openKeyring, type QueueKeyring } from "./queue-keyring.js";
-import { chainLink, payloadDigest, signLink } from "./record-chain.js";
-import { setAsideIfDamaged, type DamagedQueue } from "./startup-check.js";
-import {
-  assessHealth,
-  DEFAULT_STORAGE_LIMITS,
-  freeDiskBytes,
-  QueueFullError,
-  type QueueHealth,
-  type StorageLimits,
-} from "./storage-limits.js";
+import { sealCaptureRecord, sealEncoded, type SealedRecord } from "./record-sealing.js";
+import { setAsideIfDamaged, type ChainHead, type DamagedQueue } from "./startup-check.js";
+import { asStorageError, QueueStorageError } from "./storage-errors.js";
+import { StorageGuard } from "./storage-guard.js";
+import { DEFAULT_STORAGE_LIMITS, QueueFullError, type QueueHealth } from "./storage-limits.js";
 
-export type RecordState = "pending" | "in-flight" | "acknowledged" | "deleted";
+export type * from "./outbox-types.js";
+export type { SealedRecord } from "./record-sealing.js";
 
-/** What sync sends: the plaintext record (decrypted only here) and its place in the chain. */
-export interface QueuedRecord {
-  readonly id: string;
-  readonly seq: number;
-  readonly createdAt: string;
-  readonly payload: Uint8Array;
-  readonly chain: {
-    readonly previousLink: Uint8Array;
-    readonly link: Uint8Array;
-    readonly signature: Uint8Array;
-  };
-}
-
-/** A row's metadata, readable without the key. */
-export interface QueuedRecordSummary {
-  readonly id: string;
-  readonly seq: number;
-  readonly createdAt: string;
-  readonly state: RecordState;
-  readonly payloadBytes: number;
-  readonly leaseUntil: string | null;
-}
-
-export interface OutboxStats {
-  /** Records not yet acknowledged (pending and in flight). */
-  readonly records: number;
-  readonly payloadBytes: number;
-  readonly oldestCreatedAt: string | null;
-  readonly lastSeq: number;
-  readonly inFlight: number;
-}
-
-export interface OutboxOptions {
-  /** The device key file; by default `device-key` beside the queue file. */
-  readonly keyFile?: string | undefined;
-  /** Create the key file when absent and the queue has never been keyed (default true). */
-  readonly createKeyFile?: boolean | undefined;
-  readonly limits?: Partial<StorageLimits> | undefined;
-  /** Called when the health level changes (ok, warning, full): the health alarm. */
-  readonly onHealthChange?: ((health: QueueHealth) => void) | undefined;
-  /** Caps the file's size in pages: a disk-full drill where no small file system can be mounted. */
-  readonly maxPageCount?: number | undefined;
-  /**
-   * Run the start-up check and move a damaged file aside (default true). Tools that
-   * only look at a queue (basma-agent queue ...) turn it off, so they never move the
-   * file under a running agent; a damaged file then fails to open instead.
-   */
-  readonly startupCheck?: boolean | undefined;
-  /** Refuse to create a queue file that does not exist yet (default false). */
-  readonly mustExist?: boolean | undefined;
-}
-
-/** Per-state counts and sizes, for `basma-agent queue stats`. */
-export interface OutboxInventory {
-  readonly states: Readonly<Record<RecordState, { records: number; payloadBytes: number }>>;
-  /** Of records not yet acknowledged (pending and in flight). */
-  readonly oldestCreatedAt: string | null;
-  readonly newestCreatedAt: string | null;
-}
-
-/** One live record as `basma-agent queue export` writes it: sealed, or opened with the key. */
-export interface ExportedRecord {
-  readonly id: string;
-  readonly seq: number;
-  readonly createdAt: string;
-  readonly state: RecordState;
-  readonly payloadDigest: Buffer;
-  readonly previousLink: Buffer;
-  readonly link: Buffer;
-  readonly signature: Buffer;
-  /** AES-256-GCM ciphertext and tag with its nonce, or (decrypted) the CBOR record itself. */
-  readonly sealed?: { readonly nonce: Buffer; readonly ciphertext: Buffer };
-  readonly payload?: Buffer;
-}
-
-interface SealedRow {
-  id: string;
-  seq: number;
-  createdAt: string;
-  payload: Buffer;
-  nonce: Buffer;
-  previousLink: Buffer;
-  link: Buffer;
-  signature: Buffer;
-}
-
-const SEALED_COLUMNS =
-  "id, seq, created_at AS createdAt, payload, nonce, previous_link AS previousLink, link, signature";
-const LIVE = "state IN ('pending', 'in-flight')";
 /** Room kept for a session nobody has measured yet: a ten-print record is about 1 MiB. */
 const DEFAULT_SESSION_BYTES = 2 * 1024 ** 2;
 
@@ -126,9 +45,10 @@ export class Outbox {
   readonly #db: Database.Database;
   readonly #path: string;
   readonly #keyring: QueueKeyring;
-  readonly #limits: StorageLimits;
-  readonly #onHealthChange: ((health: QueueHealth) => void) | undefined;
-  #healthLevel: QueueHealth["level"] | undefined;
+  readonly #guard: StorageGuard;
+  readonly #appender: ChainAppender;
+  readonly #delivery: Delivery;
+  readonly #inspection: Inspection;
   #largestRecordBytes = 0;
   /** Set when the start-up check found the file damaged and moved it aside. */
   readonly damaged: DamagedQueue | undefined;
@@ -144,8 +64,19 @@ export class Outbox {
     this.#db = db;
     this.#path = path;
     this.#keyring = keyring;
-    this.#limits = { ...DEFAULT_STORAGE_LIMITS, ...options.limits };
-    this.#onHealthChange = options.onHealthChange;
+    this.#guard = new StorageGuard(
+      db,
+      path,
+      { ...DEFAULT_STORAGE_LIMITS, ...options.limits },
+      options.onHealthChange,
+    );
+    this.#appender = new ChainAppender(db, keyring.device.signingKey);
+    const epoch = this.#appender.epoch;
+    this.#delivery = new Delivery(db, keyring.dataKey, epoch, (record) => {
+      options.onQuarantine?.(record);
+      this.#guard.report();
+    });
+    this.#inspection = new Inspection(db, keyring.dataKey, epoch);
     this.damaged = damaged;
     this.createdKeyFile = keyring.createdKeyFile;
   }
@@ -163,31 +94,64 @@ export class Outbox {
       db.pragma("busy_timeout = 5000");
       // Acknowledged payloads are overwritten, not just unlinked from the b-tree.
       db.pragma("secure_delete = ON");
-      migrate(db);
+      const { from } = migrate(db);
       if (options.maxPageCount !== undefined) db.pragma(`max_page_count = ${options.maxPageCount}`);
       if (Number(db.pragma("auto_vacuum", { simple: true })) !== 2) {
         db.pragma("auto_vacuum = INCREMENTAL");
         db.exec("VACUUM");
       }
+      if (damaged?.head !== undefined) followDamagedHead(db, damaged.head);
       const keyring = openKeyring(db, options.keyFile ?? defaultKeyFile(path), {
         create: options.createKeyFile ?? true,
       });
-      sealLegacyRows(db, keyring);
+      // Only version 1 stored plaintext; looking for it in a newer file would read every row.
+      if (from === 1) sealLegacyRows(db, keyring);
       const outbox = new Outbox(db, path, keyring, options, damaged);
       outbox.#scrubAcknowledged();
       return outbox;
     } catch (error) {
       db.close();
-      throw error;
+      throw asStorageError(error, `opening the queue ${path}`);
     }
   }
 
   /**
    * Seals and stores one record in one transaction; returns once the commit is
-   * durable. Throws QueueFullError, storing nothing, when a limit would be broken.
+   * durable. Throws QueueFullError, storing nothing, when a limit would be broken, and
+   * QueueStorageError (a QueueFullError) when the disk is full or read-only.
    */
   enqueue(record: CaptureRecord): { id: string; seq: number; payloadBytes: number } {
-    return this.#append(record.id, record.finishedAt, encodeCaptureRecord(record));
+    return this.append(this.seal(record));
+  }
+
+  /**
+   * The CPU half of enqueue (CBOR encoding, digest, AES-256-GCM), which needs no
+   * database: a caller may seal while the traveller is still at the gate.
+   */
+  seal(record: CaptureRecord): SealedRecord {
+    return sealCaptureRecord(this.#keyring.dataKey, record);
+  }
+
+  /** The durable half of enqueue: limits, chain link and signature, one fsynced commit. */
+  append(sealed: SealedRecord): { id: string; seq: number; payloadBytes: number } {
+    const bytes = sealed.ciphertext.length;
+    const room = this.#guard.assess({ records: 1, bytes });
+    if (room.level === "full") {
+      this.#guard.report(room);
+      throw new QueueFullError(room.reasons);
+    }
+    let seq: number;
+    try {
+      seq = this.#appender.append(sealed);
+    } catch (error) {
+      const refused = asStorageError(error, `storing record ${sealed.id}`);
+      if (refused instanceof QueueStorageError) this.#guard.refused(refused, bytes);
+      throw refused;
+    }
+    this.#guard.accepted();
+    this.#largestRecordBytes = Math.max(this.#largestRecordBytes, bytes);
+    this.#guard.report();
+    return { id: sealed.id, seq, payloadBytes: bytes };
   }
 
   /**
@@ -201,7 +165,7 @@ export class Outbox {
     payload: Uint8Array,
   ): { id: string; seq: number; payloadBytes: number } | undefined {
     if (this.has(id)) return undefined;
-    return this.#append(id, createdAt, payload);
+    return this.append(sealEncoded(this.#keyring.dataKey, id, createdAt, payload));
   }
 
   /** Whether a row with this id exists in any state, tombstones included. */
@@ -213,152 +177,38 @@ export class Outbox {
     );
   }
 
-  #append(
-    id: string,
-    createdAt: string,
-    payload: Uint8Array,
-  ): { id: string; seq: number; payloadBytes: number } {
-    const { nonce, ciphertext } = sealPayload(this.#keyring.dataKey, id, payload);
-    const room = assessHealth(this.#usage(), this.#limits, {
-      records: 1,
-      bytes: ciphertext.length,
-    });
-    if (room.level === "full") {
-      this.#report(room);
-      throw new QueueFullError(room.reasons);
-    }
-    const digest = payloadDigest(payload);
-    let seq: number;
-    try {
-      // IMMEDIATE: another process (the agent, or a queue tool) may write to the same file.
-      seq = this.#db
-        .transaction(() => {
-          const next = this.#db
-            .prepare<[], { value: number }>(
-              "UPDATE counters SET value = value + 1 WHERE name = 'record_seq' RETURNING value",
-            )
-            .get();
-          const head = this.#db
-            .prepare<[], { link: Buffer }>("SELECT link FROM chain_head WHERE id = 1")
-            .get();
-          if (next === undefined || head === undefined)
-            throw new Error("outbox counters are missing: the database is damaged");
-          const link = chainLink({
-            id,
-            seq: next.value,
-            payloadDigest: digest,
-            previousLink: head.link,
-          });
-          this.#db
-            .prepare(
-              `INSERT INTO records (id, seq, created_at, payload, payload_bytes, state, nonce,
-               payload_digest, previous_link, link, signature)
-             VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?)`,
-            )
-            .run(
-              id,
-              next.value,
-              createdAt,
-              ciphertext,
-              ciphertext.length,
-              nonce,
-              digest,
-              head.link,
-              link,
-              signLink(this.#keyring.device.signingKey, link),
-            );
-          this.#db
-            .prepare("UPDATE chain_head SET seq = ?, link = ? WHERE id = 1")
-            .run(next.value, link);
-          return next.value;
-        })
-        .immediate();
-    } catch (error) {
-      if ((error as { code?: string }).code === "SQLITE_FULL")
-        throw new QueueFullError(["the disk is full (SQLITE_FULL); nothing was stored"]);
-      throw error;
-    }
-    this.#largestRecordBytes = Math.max(this.#largestRecordBytes, ciphertext.length);
-    this.#report(this.health());
-    return { id, seq, payloadBytes: ciphertext.length };
-  }
-
   /** Whether a new session's record would fit: the capture loop asks before starting one. */
   canAcceptSession(
     expectedBytes = Math.max(this.#largestRecordBytes, DEFAULT_SESSION_BYTES),
   ): boolean {
-    return (
-      assessHealth(this.#usage(), this.#limits, { records: 1, bytes: expectedBytes }).level !==
-      "full"
-    );
+    const room = this.#guard.assess({ records: 1, bytes: expectedBytes });
+    return room.level !== "full";
   }
 
   /** Storage use against the limits; `level` is the alarm the status publisher reports. */
   health(): QueueHealth {
-    return assessHealth(this.#usage(), this.#limits);
+    const health = this.#guard.assess();
+    this.#guard.report(health);
+    return health;
   }
 
   /**
-   * Takes up to `limit` records for delivery, oldest first: pending ones and those
-   * whose lease has run out. Each is leased for `leaseMs`, so one lost by a crash or
-   * a dropped connection is offered again once its lease expires.
+   * Takes up to `limit` waiting records for delivery (pending ones and those whose
+   * lease ran out), each leased for `leaseMs` so one lost by a crash or a dropped
+   * connection is offered again once its lease expires. With `liveAfterSeq`, records
+   * above that seq come first (live sessions ahead of the backlog), each group oldest
+   * first. A record whose payload fails authentication is quarantined, not returned.
    */
-  lease(limit: number, leaseMs: number, now = Date.now()): QueuedRecord[] {
-    const rows = this.#db.transaction(() => {
-      const taken = this.#db
-        .prepare<[number, number], SealedRow>(
-          `SELECT ${SEALED_COLUMNS} FROM records
-           WHERE state = 'pending' OR (state = 'in-flight' AND lease_until <= ?)
-           ORDER BY seq LIMIT ?`,
-        )
-        .all(now, limit);
-      const mark = this.#db.prepare(
-        "UPDATE records SET state = 'in-flight', lease_until = ? WHERE id = ?",
-      );
-      for (const row of taken) mark.run(now + leaseMs, row.id);
-      return taken;
-    })();
-    return rows.map((row) => this.#open(row));
+  lease(limit: number, leaseMs: number, options: LeaseOptions | number = {}): QueuedRecord[] {
+    // A number is the clock, as the first version of this method took it.
+    const { liveAfterSeq = 0, now = Date.now() } =
+      typeof options === "number" ? { now: options } : options;
+    return this.#delivery.lease(limit, leaseMs, liveAfterSeq, now);
   }
 
-  /** Gives leased records back (all of them without ids), e.g. when the connection drops. */
+  /** Gives leased records back: those named, or every lease at once without ids (a resync). */
   release(ids?: readonly string[]): number {
-    if (ids === undefined) {
-      return this.#db
-        .prepare(
-          "UPDATE records SET state = 'pending', lease_until = NULL WHERE state = 'in-flight'",
-        )
-        .run().changes;
-    }
-    const one = this.#db.prepare(
-      "UPDATE records SET state = 'pending', lease_until = NULL WHERE id = ? AND state = 'in-flight'",
-    );
-    return this.#db.transaction(() => ids.reduce((n, id) => n + one.run(id).changes, 0))();
-  }
-
-  /** The oldest records not yet acknowledged, in device sequence order, decrypted. */
-  oldest(limit: number): QueuedRecord[] {
-    return this.#db
-      .prepare<[number], SealedRow>(
-        `SELECT ${SEALED_COLUMNS} FROM records WHERE ${LIVE} ORDER BY seq LIMIT ?`,
-      )
-      .all(limit)
-      .map((row) => this.#open(row));
-  }
-
-  /** Metadata of the queue's rows, oldest first; tombstones only when asked. */
-  list(limit: number, { includeDeleted = false } = {}): QueuedRecordSummary[] {
-    return this.#db
-      .prepare<[number], Omit<QueuedRecordSummary, "leaseUntil"> & { leaseUntil: number | null }>(
-        `SELECT id, seq, created_at AS createdAt, state, payload_bytes AS payloadBytes,
-           lease_until AS leaseUntil FROM records
-         ${includeDeleted ? "" : `WHERE ${LIVE}`} ORDER BY seq LIMIT ?`,
-      )
-      .all(limit)
-      .map((row) => ({
-        ...row,
-        leaseUntil: row.leaseUntil === null ? null : new Date(row.leaseUntil).toISOString(),
-      }));
+    return this.#delivery.release(ids);
   }
 
   /**
@@ -367,109 +217,63 @@ export class Outbox {
    * tombstone until the next record no longer needs them to verify.
    */
   acknowledge(id: string): boolean {
-    const changed = this.#db
-      .prepare(
-        `UPDATE records SET state = 'acknowledged', acknowledged_at = ?, lease_until = NULL
-         WHERE id = ? AND ${LIVE}`,
-      )
-      .run(new Date().toISOString(), id).changes;
-    if (changed === 0) return false;
+    if (!this.#delivery.acknowledge(id, new Date())) return false;
     this.#scrubAcknowledged();
-    this.#report(this.health());
+    this.#guard.report();
     return true;
   }
 
+  /** The oldest records not yet acknowledged, in device sequence order, decrypted. */
+  oldest(limit: number): QueuedRecord[] {
+    return this.#inspection.oldest(limit);
+  }
+
+  /** Metadata of the queue's rows, oldest first; tombstones only when asked. */
+  list(limit: number, options: { includeDeleted?: boolean } = {}): QueuedRecordSummary[] {
+    return this.#inspection.list(limit, options);
+  }
+
   stats(): OutboxStats {
-    const row = this.#db
-      .prepare<
-        [],
-        {
-          records: number;
-          payloadBytes: number | null;
-          oldestCreatedAt: string | null;
-          inFlight: number | null;
-        }
-      >(
-        `SELECT count(*) AS records, sum(payload_bytes) AS payloadBytes,
-           min(created_at) AS oldestCreatedAt, sum(state = 'in-flight') AS inFlight
-         FROM records WHERE ${LIVE}`,
-      )
-      .get();
-    const lastSeq = this.#db
-      .prepare<[], { value: number }>("SELECT value FROM counters WHERE name = 'record_seq'")
-      .get();
-    return {
-      records: row?.records ?? 0,
-      payloadBytes: row?.payloadBytes ?? 0,
-      oldestCreatedAt: row?.oldestCreatedAt ?? null,
-      lastSeq: lastSeq?.value ?? 0,
-      inFlight: row?.inFlight ?? 0,
-    };
+    return this.#inspection.stats();
   }
 
   /** Counts and payload bytes per state, and the age range of the records still waiting. */
   inventory(): OutboxInventory {
-    const states: Record<RecordState, { records: number; payloadBytes: number }> = {
-      pending: { records: 0, payloadBytes: 0 },
-      "in-flight": { records: 0, payloadBytes: 0 },
-      acknowledged: { records: 0, payloadBytes: 0 },
-      deleted: { records: 0, payloadBytes: 0 },
-    };
-    const rows = this.#db
-      .prepare<[], { state: RecordState; records: number; payloadBytes: number | null }>(
-        `SELECT state, count(*) AS records, sum(payload_bytes) AS payloadBytes
-         FROM records GROUP BY state`,
-      )
-      .all();
-    for (const row of rows)
-      states[row.state] = { records: row.records, payloadBytes: row.payloadBytes ?? 0 };
-    const range = this.#db
-      .prepare<[], { oldest: string | null; newest: string | null }>(
-        `SELECT min(created_at) AS oldest, max(created_at) AS newest FROM records WHERE ${LIVE}`,
-      )
-      .get();
-    return {
-      states,
-      oldestCreatedAt: range?.oldest ?? null,
-      newestCreatedAt: range?.newest ?? null,
-    };
+    return this.#inspection.inventory();
   }
 
-  /**
-   * The records not yet acknowledged, in seq order, one at a time (a big queue never
-   * sits in memory whole): sealed as stored, or with `decrypt` opened to the CBOR
-   * record the centre would receive. Tombstones are left out.
-   */
-  *exportRecords({ decrypt = false } = {}): Generator<ExportedRecord> {
-    const rows = this.#db
-      .prepare<[], SealedRow & { state: RecordState; payloadDigest: Buffer }>(
-        `SELECT ${SEALED_COLUMNS}, state, payload_digest AS payloadDigest FROM records
-         WHERE ${LIVE} ORDER BY seq`,
-      )
-      .iterate();
-    for (const row of rows) {
-      const fields = {
-        id: row.id,
-        seq: row.seq,
-        createdAt: row.createdAt,
-        state: row.state,
-        payloadDigest: row.payloadDigest,
-        previousLink: row.previousLink,
-        link: row.link,
-        signature: row.signature,
-      };
-      yield decrypt
-        ? { ...fields, payload: Buffer.from(this.#open(row).payload) }
-        : { ...fields, sealed: { nonce: row.nonce, ciphertext: row.payload } };
-    }
+  /** Records held back because their payload no longer opens, oldest first. */
+  quarantined(): QuarantinedRecord[] {
+    return this.#inspection.quarantined();
+  }
+
+  /** The live records in seq order, sealed or (with `decrypt`) opened; see Inspection. */
+  exportRecords(options: { decrypt?: boolean } = {}): Generator<ExportedRecord> {
+    return this.#inspection.exportRecords(options);
   }
 
   /** Live records (pending and in flight): what an export writes. */
   liveCount(): number {
-    return (
-      this.#db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM records WHERE ${LIVE}`).get()
-        ?.n ?? 0
-    );
+    return this.#inspection.liveCount();
+  }
+
+  /** This queue's chain epoch, and the chain it follows when it began after a reset. */
+  chain(): ChainInfo {
+    const row = this.#db
+      .prepare<
+        [],
+        { epoch: Buffer | null; followsEpoch: Buffer | null; followsSeq: number | null }
+      >(
+        "SELECT epoch, follows_epoch AS followsEpoch, follows_seq AS followsSeq FROM chain_head WHERE id = 1",
+      )
+      .get();
+    return {
+      epoch: row?.epoch ?? null,
+      follows:
+        row?.followsSeq === null || row?.followsSeq === undefined
+          ? null
+          : { epoch: row.followsEpoch, seq: row.followsSeq },
+    };
   }
 
   /** Walks the whole chain; with `decrypt`, also proves each payload matches its digest. */
@@ -479,6 +283,13 @@ export class Outbox {
       this.#keyring.device.verifyingKey,
       decrypt ? this.#keyring.dataKey : undefined,
     );
+  }
+
+  /** SQLite's quick_check over every page: what the start-up check leaves out to stay fast. */
+  checkPages(): string {
+    const rows = this.#db.pragma("quick_check") as { quick_check: string }[];
+    const problems = rows.map((row) => row.quick_check).filter((line) => line !== "ok");
+    return problems.length === 0 ? "ok" : problems.slice(0, 5).join("; ");
   }
 
   /** The durability settings actually in force on this connection (for health and self-test). */
@@ -511,73 +322,26 @@ export class Outbox {
     if (this.#db.open) this.#db.close();
   }
 
-  #open(row: SealedRow): QueuedRecord {
-    let payload: Buffer;
-    try {
-      payload = openPayload(this.#keyring.dataKey, row.id, {
-        nonce: row.nonce,
-        ciphertext: row.payload,
-      });
-    } catch (error) {
-      if (!(error instanceof PayloadCipherError)) throw error;
-      throw new PayloadCipherError(
-        `record seq ${row.seq} (${row.id}) fails authentication: altered or damaged`,
-      );
-    }
-    return {
-      id: row.id,
-      seq: row.seq,
-      createdAt: row.createdAt,
-      payload,
-      chain: { previousLink: row.previousLink, link: row.link, signature: row.signature },
-    };
-  }
-
-  #usage(): { records: number; bytes: number; freeDiskBytes: number | null } {
-    const row = this.#db
-      .prepare<[], { records: number; bytes: number | null }>(
-        "SELECT count(*) AS records, sum(payload_bytes) AS bytes FROM records WHERE state != 'deleted'",
-      )
-      .get();
-    return {
-      records: row?.records ?? 0,
-      bytes: row?.bytes ?? 0,
-      freeDiskBytes: this.#path === ":memory:" ? null : freeDiskBytes(dirname(this.#path)),
-    };
-  }
-
   /**
-   * Empties acknowledged payloads (secure_delete zeroes the freed pages), prunes
-   * tombstones no live record needs as its predecessor, then checkpoints the WAL so
+   * Scrubs acknowledged payloads and prunes tombstones, then checkpoints the WAL so
    * the old page images leave it too, and hands freed pages back to the file system.
    */
   #scrubAcknowledged(): void {
-    const scrubbed = this.#db.transaction(() => {
-      const changes = this.#db
-        .prepare(
-          `UPDATE records SET state = 'deleted', payload = X'', nonce = NULL, lease_until = NULL
-           WHERE state = 'acknowledged'`,
-        )
-        .run().changes;
-      this.#db
-        .prepare(
-          `DELETE FROM records WHERE state = 'deleted' AND seq < coalesce(
-             (SELECT min(seq) FROM records WHERE state != 'deleted'),
-             (SELECT max(seq) + 1 FROM records)) - 1`,
-        )
-        .run();
-      return changes;
-    })();
+    const scrubbed = this.#delivery.scrubAcknowledged();
     if (scrubbed === 0 || this.#path === ":memory:") return;
     this.#db.pragma("wal_checkpoint(TRUNCATE)");
     this.#db.pragma("incremental_vacuum");
   }
+}
 
-  #report(health: QueueHealth): void {
-    if (health.level === this.#healthLevel) return;
-    const first = this.#healthLevel === undefined;
-    this.#healthLevel = health.level;
-    if (first && health.level === "ok") return;
-    this.#onHealthChange?.(health);
-  }
+/**
+ * A fresh queue that replaces a damaged one starts a new chain epoch whose first
+ * record follows the damaged file's head, when it could be read: the centre sees a
+ * declared restart of seq 1, not records gone missing.
+ */
+function followDamagedHead(db: Database.Database, head: ChainHead): void {
+  db.prepare(
+    `UPDATE chain_head SET link = ?, follows_epoch = ?, follows_seq = ?
+     WHERE id = 1 AND seq = 0 AND epoch IS NOT NULL`,
+  ).run(head.link, head.epoch, head.seq);
 }

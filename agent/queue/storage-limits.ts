@@ -35,7 +35,7 @@ export interface QueueHealth {
  * terminal as out of service; records are never dropped to make room.
  */
 export class QueueFullError extends Error {
-  override readonly name = "QueueFullError";
+  override readonly name: string = "QueueFullError";
   readonly reasons: readonly string[];
   constructor(reasons: readonly string[]) {
     super(`the record queue is full: ${reasons.join("; ")}`);

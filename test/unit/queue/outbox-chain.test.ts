@@ -1,7 +1,7 @@
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
-import { freshQueuePath, outboxTracker } from "../support/queue-files.js";
-import { makeRecord } from "../support/records.js";
+import { freshQueuePath, outboxTracker } from "../../support/queue-files.js";
+import { makeRecord } from "../../support/records.js";
 
 const outboxes = outboxTracker();
 afterEach(() => outboxes.closeAll());

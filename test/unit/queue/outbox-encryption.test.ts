@@ -2,12 +2,12 @@ import { chmodSync, existsSync, readFileSync, statSync, unlinkSync, writeFileSyn
 import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
-import { createDeviceKeyFile, DeviceKeyError } from "../../agent/queue/device-keys.js";
-import { Outbox } from "../../agent/queue/outbox.js";
-import type { CaptureRecord } from "../../agent/records/capture-record.js";
-import { encodeCaptureRecord, decodeCaptureRecord } from "../../agent/records/record-codec.js";
-import { freshQueuePath, outboxTracker } from "../support/queue-files.js";
-import { makeRecord } from "../support/records.js";
+import { createDeviceKeyFile, DeviceKeyError } from "../../../agent/queue/device-keys.js";
+import { Outbox } from "../../../agent/queue/outbox.js";
+import type { CaptureRecord } from "../../../agent/records/capture-record.js";
+import { encodeCaptureRecord, decodeCaptureRecord } from "../../../agent/records/record-codec.js";
+import { freshQueuePath, outboxTracker } from "../../support/queue-files.js";
+import { makeRecord } from "../../support/records.js";
 
 const outboxes = outboxTracker();
 afterEach(() => outboxes.closeAll());

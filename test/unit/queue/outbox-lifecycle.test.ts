@@ -2,11 +2,11 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "no
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { migrate, OUTBOX_MIGRATIONS } from "../../agent/queue/migrations.js";
-import { QueueFullError } from "../../agent/queue/storage-limits.js";
-import { decodeCaptureRecord, encodeCaptureRecord } from "../../agent/records/record-codec.js";
-import { freshQueuePath, outboxTracker } from "../support/queue-files.js";
-import { makeRecord } from "../support/records.js";
+import { migrate, OUTBOX_MIGRATIONS } from "../../../agent/queue/migrations.js";
+import { QueueFullError } from "../../../agent/queue/storage-limits.js";
+import { decodeCaptureRecord, encodeCaptureRecord } from "../../../agent/records/record-codec.js";
+import { freshQueuePath, outboxTracker } from "../../support/queue-files.js";
+import { makeRecord } from "../../support/records.js";
 
 const outboxes = outboxTracker();
 afterEach(() => outboxes.closeAll());

@@ -3,10 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
-import { migrate, MigrationError, OUTBOX_MIGRATIONS } from "../../agent/queue/migrations.js";
-import { Outbox } from "../../agent/queue/outbox.js";
-import { decodeCaptureRecord } from "../../agent/records/record-codec.js";
-import { makeRecord } from "../support/records.js";
+import { migrate, MigrationError, OUTBOX_MIGRATIONS } from "../../../agent/queue/migrations.js";
+import { Outbox } from "../../../agent/queue/outbox.js";
+import { decodeCaptureRecord } from "../../../agent/records/record-codec.js";
+import { makeRecord } from "../../support/records.js";
 
 const opened: Outbox[] = [];
 function openOutbox(path: string): Outbox {
@@ -40,8 +40,10 @@ describe("outbox", () => {
       records: 0,
       payloadBytes: 0,
       oldestCreatedAt: null,
+      oldestEnqueuedAt: null,
       lastSeq: 0,
       inFlight: 0,
+      quarantined: 0,
     });
   });
 
