@@ -40,6 +40,7 @@ export interface ConditionFeatures {
 }
 
 const BLOCK = 16;
+const BLOCK_PIXELS = BLOCK * BLOCK;
 const FINGER_DEVIATION = 10;
 const FAINT_RIDGE_DEVIATION = 25;
 const TEXTURE_DEVIATION = 4;
@@ -47,54 +48,79 @@ const TEXTURE_DEVIATION = 4;
 const DARK_FLAT_LEVEL = 0.5;
 const DARK_FLAT_DEVIATION = 18;
 
-interface BlockStats {
-  readonly mean: number;
-  readonly deviation: number;
-  readonly darkShare: number;
-  readonly valleyMean: number;
-  readonly valleyDeviation: number;
-}
+/**
+ * The ridge/valley split of the current finger block (see splitBlock). Sums of grey levels
+ * are integers, so they are exact whatever the order of summing; shared by every call (no
+ * reentry).
+ */
+const block = { dark: 0, valleySum: 0, valleySquares: 0 };
 
-function blockStats(image: GreyImage, left: number, top: number): BlockStats {
-  const { width, pixels } = image;
-  let sum = 0;
-  let squares = 0;
-  for (let y = top; y < top + BLOCK; y++) {
-    const row = y * width;
-    for (let x = left; x < left + BLOCK; x++) {
-      const value = pixels[row + x] as number;
-      sum += value;
-      squares += value * value;
+/**
+ * Sums and sums of squares of the 16x16 blocks of block row `by`, into `sums` and `squares`,
+ * read row by row so memory is read in order.
+ */
+function sumBlockRow(
+  pixels: Uint8Array,
+  width: number,
+  by: number,
+  columns: number,
+  sums: Int32Array,
+  squares: Int32Array,
+): void {
+  sums.fill(0);
+  squares.fill(0);
+  for (let y = by * BLOCK; y < (by + 1) * BLOCK; y++) {
+    let i = y * width;
+    for (let bx = 0; bx < columns; bx++) {
+      let sum = 0;
+      let sumSquares = 0;
+      for (const end = i + BLOCK; i < end; i++) {
+        const value = pixels[i] as number;
+        sum += value;
+        sumSquares += value * value;
+      }
+      sums[bx] = (sums[bx] as number) + sum;
+      squares[bx] = (squares[bx] as number) + sumSquares;
     }
   }
-  const count = BLOCK * BLOCK;
-  const mean = sum / count;
+}
+
+/**
+ * The block's pixels darker than its mean (ridge), and the sum and sum of squares of the
+ * others (valley), into `block`. Only finger blocks need them, so a slap's empty platen
+ * is read once, not twice.
+ */
+function splitBlock(
+  pixels: Uint8Array,
+  width: number,
+  left: number,
+  top: number,
+  sum: number,
+): void {
   let dark = 0;
   let valleySum = 0;
   let valleySquares = 0;
-  for (let y = top; y < top + BLOCK; y++) {
-    const row = y * width;
-    for (let x = left; x < left + BLOCK; x++) {
-      const value = pixels[row + x] as number;
-      if (value < mean) dark++;
-      else {
-        valleySum += value;
-        valleySquares += value * value;
-      }
+  for (let row = top * width + left, end = row + BLOCK * width; row < end; row += width) {
+    for (let i = row; i < row + BLOCK; i++) {
+      const value = pixels[i] as number;
+      // 1 when value < sum / count, in integers and without a branch to mispredict.
+      const isDark = (value * BLOCK_PIXELS - sum) >>> 31;
+      const valley = value * (1 - isDark);
+      dark += isDark;
+      valleySum += valley;
+      valleySquares += valley * valley;
     }
   }
-  const valleys = Math.max(1, count - dark);
-  const valleyMean = valleySum / valleys;
-  return {
-    mean,
-    deviation: Math.sqrt(Math.max(0, squares / count - mean * mean)),
-    darkShare: dark / count,
-    valleyMean,
-    valleyDeviation: Math.sqrt(Math.max(0, valleySquares / valleys - valleyMean * valleyMean)),
-  };
+  block.dark = dark;
+  block.valleySum = valleySum;
+  block.valleySquares = valleySquares;
 }
 
-/** Mean absolute 4-neighbour Laplacian and the coherence of the summed gradient tensor. */
+/**
+ * Mean absolute 4-neighbour Laplacian and the coherence of the summed gradient tensor.
+ * Each row's sums are integers that fit 32 bits (at most 1020 a pixel for the Laplacian,
+ * 65025 for a product), so they build up in integer registers and the totals are exact.
+ */
 function gradientStatistics(image: GreyImage): { laplacian: number; coherence: number } {
   const { width, height, pixels } = image;
   let laplacian = 0;
@@ -103,19 +129,33 @@ function gradientStatistics(image: GreyImage): { laplacian: number; coherence: n
   let gxy = 0;
   for (let y = 1; y < height - 1; y++) {
     const row = y * width;
-    for (let x = 1; x < width - 1; x++) {
-      const i = row + x;
-      const left = pixels[i - 1] as number;
+    let rowLaplacian = 0;
+    let rowXx = 0;
+    let rowYy = 0;
+    let rowXy = 0;
+    let left = pixels[row] as number;
+    let centre = pixels[row + 1] as number;
+    const end = row + width - 1;
+    for (let i = row + 1; i < end; i++) {
       const right = pixels[i + 1] as number;
       const up = pixels[i - width] as number;
       const down = pixels[i + width] as number;
-      laplacian += Math.abs(4 * (pixels[i] as number) - left - right - up - down);
+      // Absolute value without a branch, which the sign of a Laplacian would mispredict.
+      const laplace = 4 * centre - left - right - up - down;
+      const sign = laplace >> 31;
+      rowLaplacian += (laplace ^ sign) - sign;
       const gx = right - left;
       const gy = down - up;
-      gxx += gx * gx;
-      gyy += gy * gy;
-      gxy += gx * gy;
+      rowXx += gx * gx;
+      rowYy += gy * gy;
+      rowXy += gx * gy;
+      left = centre;
+      centre = right;
     }
+    laplacian += rowLaplacian;
+    gxx += rowXx;
+    gyy += rowYy;
+    gxy += rowXy;
   }
   const inner = (width - 2) * (height - 2);
   const energy = gxx + gyy;
@@ -152,28 +192,42 @@ export function measureConditionFeatures(
   let darkFlat = 0;
   let faint = 0;
   let texture = 0;
+  const { pixels } = image;
+  const darkFlatLimit = DARK_FLAT_LEVEL * platen;
+  const sums = new Int32Array(columns);
+  const squares = new Int32Array(columns);
   for (let by = 0; by < rows; by++) {
+    sumBlockRow(pixels, width, by, columns, sums, squares);
     for (let bx = 0; bx < columns; bx++) {
-      const stats = blockStats(image, bx * BLOCK, by * BLOCK);
+      const sum = sums[bx] as number;
+      const mean = sum / BLOCK_PIXELS;
+      const deviation = Math.sqrt(
+        Math.max(0, (squares[bx] as number) / BLOCK_PIXELS - mean * mean),
+      );
       const onBorder = bx === 0 || by === 0 || bx === columns - 1 || by === rows - 1;
       if (onBorder) border++;
-      const darkAndFlat =
-        stats.mean < DARK_FLAT_LEVEL * platen && stats.deviation < DARK_FLAT_DEVIATION;
-      if (stats.deviation < FINGER_DEVIATION && !darkAndFlat) {
-        if (stats.deviation >= TEXTURE_DEVIATION) texture++;
+      const darkAndFlat = mean < darkFlatLimit && deviation < DARK_FLAT_DEVIATION;
+      if (deviation < FINGER_DEVIATION && !darkAndFlat) {
+        if (deviation >= TEXTURE_DEVIATION) texture++;
         continue;
       }
+      splitBlock(pixels, width, bx * BLOCK, by * BLOCK, sum);
+      const valleys = Math.max(1, BLOCK_PIXELS - block.dark);
+      const valleyMean = block.valleySum / valleys;
+      const valleyDeviation = Math.sqrt(
+        Math.max(0, block.valleySquares / valleys - valleyMean * valleyMean),
+      );
       finger++;
       if (onBorder) borderFinger++;
       centroidX += (bx + 0.5) * BLOCK;
       centroidY += (by + 0.5) * BLOCK;
-      meanSum += stats.mean;
-      deviationSum += stats.deviation;
-      dutySum += stats.darkShare;
-      valleySum += stats.valleyMean;
-      valleySpreadSum += stats.valleyDeviation / Math.max(1, stats.deviation);
+      meanSum += mean;
+      deviationSum += deviation;
+      dutySum += block.dark / BLOCK_PIXELS;
+      valleySum += valleyMean;
+      valleySpreadSum += valleyDeviation / Math.max(1, deviation);
       if (darkAndFlat) darkFlat++;
-      else if (stats.deviation < FAINT_RIDGE_DEVIATION) faint++;
+      else if (deviation < FAINT_RIDGE_DEVIATION) faint++;
     }
   }
   const blocks = Math.max(1, rows * columns);

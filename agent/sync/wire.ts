@@ -17,6 +17,13 @@ export interface RecordChainFields {
   readonly sig: Uint8Array;
   /** The device's Ed25519 public key, SubjectPublicKeyInfo DER. */
   readonly signer: Uint8Array;
+  /**
+   * 16 random bytes naming the chain, bound into every link. A queue that starts afresh
+   * (its damaged file set aside) begins a new epoch at seq 1, its first `prev` being the
+   * head of the chain it follows where known: a declared restart, not records gone
+   * missing. Absent for a chain begun before epochs existed.
+   */
+  readonly epoch?: Uint8Array | undefined;
 }
 
 /** The envelope a record travels in: queue metadata plus the capture record as CBOR. */
@@ -48,6 +55,7 @@ export function encodeRecordMessage(
       link: record.chain.link,
       sig: record.chain.signature,
       signer,
+      ...(record.chain.epoch === undefined ? {} : { epoch: record.chain.epoch }),
     },
   };
   return encodeCbor(message);
@@ -75,6 +83,7 @@ const recordMessageSchema = z.discriminatedUnion("v", [
       link: sha256,
       sig: byteString.refine((bytes) => bytes.length === 64, "expected 64 bytes"),
       signer: byteString,
+      epoch: byteString.refine((bytes) => bytes.length === 16, "expected 16 bytes").optional(),
     }),
   }),
 ]);
