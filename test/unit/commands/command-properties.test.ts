@@ -55,9 +55,7 @@ describe("command verification properties", () => {
   it("refuses any JSON value that is not a signed envelope", () => {
     fc.assert(
       fc.property(fc.jsonValue({ maxDepth: 6 }), (value) => {
-        expect(outcome(Buffer.from(JSON.stringify(value) ?? "null"))).toBeInstanceOf(
-          CommandRefused,
-        );
+        expect(outcome(Buffer.from(JSON.stringify(value)))).toBeInstanceOf(CommandRefused);
       }),
       runs,
     );
