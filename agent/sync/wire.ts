@@ -93,18 +93,57 @@ const ackMessageSchema = z.strictObject({
   id: z.uuid(),
   seq: z.int().min(1),
   status: z.literal("stored"),
+  /** The centre's clock when it stored the record: gives the terminal its clock offset. */
+  at: z.iso.datetime({ offset: true }).optional(),
 });
 
 export type AckMessage = z.infer<typeof ackMessageSchema>;
 
+/** Status version 2 added the health fields; the last will carries only the first four. */
+export const STATUS_VERSION = 2;
+
+const timestamp = z.iso.datetime({ offset: true });
 export const statusMessageSchema = z.strictObject({
-  v: z.literal(WIRE_VERSION),
+  v: z.literal(STATUS_VERSION),
   state: z.enum(["online", "offline"]),
-  at: z.iso.datetime({ offset: true }),
-  version: z.string().optional(),
+  at: timestamp,
+  version: z.string(),
+  health: z
+    .strictObject({
+      /** "out-of-service" while the terminal starts no sessions (queue full, no sensor). */
+      capture: z.enum(["in-service", "out-of-service"]),
+      sensors: z.array(z.strictObject({ id: z.string(), status: z.string() })),
+      queue: z.strictObject({
+        records: z.int().min(0),
+        payloadBytes: z.int().min(0),
+        oldestCreatedAt: timestamp.nullable(),
+        oldestAgeSeconds: z.number().min(0).nullable(),
+        level: z.enum(["ok", "warning", "full"]),
+        reasons: z.array(z.string()),
+      }),
+      disk: z.strictObject({ freeBytes: z.int().min(0).nullable() }),
+      lastCaptureAt: timestamp.nullable(),
+      /** Centre clock minus terminal clock, from the last acknowledgement; null until one arrives. */
+      clockOffsetMs: z.number().nullable(),
+      protocolVersion: z.literal([4, 5]),
+    })
+    .optional(),
 });
 
 export type StatusMessage = z.infer<typeof statusMessageSchema>;
+export type TerminalHealth = NonNullable<StatusMessage["health"]>;
+
+export const TELEMETRY_VERSION = 1;
+export const telemetryMessageSchema = z.strictObject({
+  v: z.literal(TELEMETRY_VERSION),
+  at: timestamp,
+  uptimeSeconds: z.number().min(0),
+  /** Totals since the agent started. */
+  counters: z.record(z.string(), z.int().min(0)),
+  gauges: z.record(z.string(), z.number()),
+});
+
+export type TelemetryMessage = z.infer<typeof telemetryMessageSchema>;
 
 export class WireError extends Error {
   override readonly name = "WireError";
@@ -133,17 +172,39 @@ export function encodeAck(ack: AckMessage): Buffer {
 }
 
 export function decodeAck(bytes: Uint8Array): AckMessage {
+  return decodeJson(bytes, ackMessageSchema, "acknowledgement");
+}
+
+/** Inbound JSON is bounded before parsing: a hostile megabyte of nesting costs nothing. */
+const MAX_JSON_BYTES = 64 * 1024;
+
+function decodeJson<T>(bytes: Uint8Array, schema: z.ZodType<T>, what: string): T {
+  if (bytes.length > MAX_JSON_BYTES)
+    throw new WireError(`${what} too large (${bytes.length} bytes, at most ${MAX_JSON_BYTES})`);
   let value: unknown;
   try {
     value = JSON.parse(Buffer.from(bytes).toString("utf8"));
   } catch {
-    throw new WireError(`acknowledgement is not JSON (${bytes.length} bytes)`);
+    throw new WireError(`${what} is not JSON (${bytes.length} bytes)`);
   }
-  const result = ackMessageSchema.safeParse(value);
-  if (!result.success) throw new WireError(`invalid acknowledgement: ${firstIssue(result.error)}`);
+  const result = schema.safeParse(value);
+  if (!result.success) throw new WireError(`invalid ${what}: ${firstIssue(result.error)}`);
   return result.data;
 }
 
 export function encodeStatus(status: StatusMessage): Buffer {
   return Buffer.from(JSON.stringify(status));
+}
+
+/** For the centre and the tests: a status message from the wire, validated. */
+export function decodeStatus(bytes: Uint8Array): StatusMessage {
+  return decodeJson(bytes, statusMessageSchema, "status");
+}
+
+export function encodeTelemetry(telemetry: TelemetryMessage): Buffer {
+  return Buffer.from(JSON.stringify(telemetry));
+}
+
+export function decodeTelemetry(bytes: Uint8Array): TelemetryMessage {
+  return decodeJson(bytes, telemetryMessageSchema, "telemetry");
 }
