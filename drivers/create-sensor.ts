@@ -1,15 +1,19 @@
 import type { SensorConfig } from "../agent/config/schema.js";
 import { R30xSensor, type R30xSensorOptions } from "./r30x/r30x-sensor.js";
-import { SensorError } from "./sensor.js";
 import {
   SupervisedSensor,
   type SupervisorLogger,
   type SupervisorOptions,
 } from "./supervised-sensor.js";
+import { uru4000OpenFailureStatus } from "./uru4000/transfer-errors.js";
+import { Uru4000Sensor } from "./uru4000/uru4000-sensor.js";
+import type { OpenUsbTransport } from "./uru4000/usb-transport.js";
 
 export interface CreateSensorOptions extends Omit<R30xSensorOptions, "logger"> {
   readonly logger?: SupervisorLogger | undefined;
   readonly supervisor?: Omit<SupervisorOptions, "logger"> | undefined;
+  /** Replaces libusb for USB readers, e.g. with a simulated reader in tests. */
+  readonly openUsbTransport?: OpenUsbTransport | undefined;
 }
 
 /**
@@ -20,7 +24,7 @@ export function createSensor(
   config: SensorConfig,
   options: CreateSensorOptions = {},
 ): SupervisedSensor {
-  const { supervisor, ...driverOptions } = options;
+  const { supervisor, openUsbTransport, ...driverOptions } = options;
   switch (config.kind) {
     case "r30x":
       return new SupervisedSensor(new R30xSensor(config, driverOptions), {
@@ -28,6 +32,9 @@ export function createSensor(
         logger: options.logger,
       });
     case "usb":
-      throw new SensorError("unsupported", "USB readers arrive with the USB driver");
+      return new SupervisedSensor(
+        new Uru4000Sensor(config, { openTransport: openUsbTransport, logger: options.logger }),
+        { statusForOpenFailure: uru4000OpenFailureStatus, ...supervisor, logger: options.logger },
+      );
   }
 }

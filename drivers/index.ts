@@ -27,3 +27,20 @@ export {
   type SupervisorOptions,
 } from "./supervised-sensor.js";
 export * from "./gpio/index.js";
+export {
+  Uru4000Sensor,
+  type Uru4000SensorOptions,
+  type UsbSensorConfig,
+} from "./uru4000/uru4000-sensor.js";
+export {
+  SUPPORTED_USB_IDS,
+  URU4000_MODELS,
+  formatUsbId,
+  type Uru4000Model,
+} from "./uru4000/models.js";
+export type {
+  OpenUsbTransport,
+  UsbDeviceIdentity,
+  UsbMatch,
+  UsbTransport,
+} from "./uru4000/usb-transport.js";

@@ -17,6 +17,10 @@ export type SensorStatus =
   | "ready"
   /** Unplugged, hung or failing: being reopened with backoff. */
   | "lost"
+  /** Not plugged in (a USB reader that is away): reopened, with backoff, once it is back. */
+  | "missing"
+  /** Still not answering after a reset: needs a person; reopening goes on with backoff. */
+  | "faulty"
   | "closed";
 
 export interface SupervisorLogger {
@@ -33,6 +37,12 @@ export interface SupervisorOptions {
   readonly unansweredLimit?: number | undefined;
   /** For tests: the source of jitter, 0 <= x < 1. */
   readonly random?: (() => number) | undefined;
+  /**
+   * Drivers that can tell why a device will not open (absent, or broken) name the status
+   * to show meanwhile; otherwise it stays "connecting" or "lost".
+   */
+  readonly statusForOpenFailure?:
+    ((error: unknown) => "missing" | "faulty" | undefined) | undefined;
 }
 
 const DEFAULT_BACKOFF = { initialMs: 500, maxMs: 30_000 } as const;
@@ -51,6 +61,7 @@ export class SupervisedSensor implements FingerprintSensor {
   readonly #backoff: { readonly initialMs: number; readonly maxMs: number };
   readonly #unansweredLimit: number;
   readonly #random: () => number;
+  readonly #statusForOpenFailure: SupervisorOptions["statusForOpenFailure"];
   readonly #listeners = new Set<(status: SensorStatus) => void>();
   #status: SensorStatus = "connecting";
   #description: SensorDescription | undefined;
@@ -66,6 +77,7 @@ export class SupervisedSensor implements FingerprintSensor {
     this.#backoff = options.backoff ?? DEFAULT_BACKOFF;
     this.#unansweredLimit = options.unansweredLimit ?? 2;
     this.#random = options.random ?? Math.random;
+    this.#statusForOpenFailure = options.statusForOpenFailure;
   }
 
   get status(): SensorStatus {
@@ -82,7 +94,7 @@ export class SupervisedSensor implements FingerprintSensor {
   open(signal?: AbortSignal): Promise<SensorDescription> {
     if (this.#status === "ready" && this.#description) return Promise.resolve(this.#description);
     if (this.#status === "closed") this.#lifetime = new AbortController();
-    if (this.#status !== "lost") this.#setStatus("connecting");
+    if (this.#status === "closed" || this.#status === "connecting") this.#setStatus("connecting");
     this.#connecting ??= this.#connectLoop().finally(() => {
       this.#connecting = undefined;
     });
@@ -145,6 +157,8 @@ export class SupervisedSensor implements FingerprintSensor {
       } catch (error) {
         if (lifetime.aborted) throw abortError(lifetime, `opening sensor ${this.id}`);
         await this.#inner.close().catch(() => undefined);
+        const absence = this.#statusForOpenFailure?.(error);
+        if (absence) this.#setStatus(absence);
         const delayMs = this.#delayFor(attempt);
         // The first failure is news; the retries after it are not.
         const level = attempt === 1 ? "warn" : "debug";
