@@ -82,10 +82,17 @@ export class Outbox {
   }
 
   static open(path: string, options: OutboxOptions = {}): Outbox {
-    if (path !== ":memory:" && options.mustExist !== true)
-      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-    const damaged = options.startupCheck === false ? undefined : setAsideIfDamaged(path);
-    const db = new Database(path, { fileMustExist: options.mustExist === true });
+    const doing = `opening the queue ${path}`;
+    let db: Database.Database;
+    let damaged: DamagedQueue | undefined;
+    try {
+      if (path !== ":memory:" && options.mustExist !== true)
+        mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+      damaged = options.startupCheck === false ? undefined : setAsideIfDamaged(path);
+      db = new Database(path, { fileMustExist: options.mustExist === true });
+    } catch (error) {
+      throw asStorageError(error, doing, dirname(path));
+    }
     try {
       // Only takes effect on a new file; older files are converted below.
       db.pragma("auto_vacuum = INCREMENTAL");
@@ -111,7 +118,7 @@ export class Outbox {
       return outbox;
     } catch (error) {
       db.close();
-      throw asStorageError(error, `opening the queue ${path}`);
+      throw asStorageError(error, doing, dirname(path));
     }
   }
 
@@ -221,6 +228,23 @@ export class Outbox {
     this.#scrubAcknowledged();
     this.#guard.report();
     return true;
+  }
+
+  /**
+   * Several confirmations in one transaction and one scrub: acks arrive in bursts while
+   * a backlog drains, and a scrub per ack would cost a WAL checkpoint each. Returns the
+   * ids that were waiting (the rest were duplicates).
+   */
+  acknowledgeMany(ids: readonly string[]): string[] {
+    const at = new Date();
+    const done = this.#db.transaction(() =>
+      ids.filter((id) => this.#delivery.acknowledge(id, at)),
+    )();
+    if (done.length > 0) {
+      this.#scrubAcknowledged();
+      this.#guard.report();
+    }
+    return done;
   }
 
   /** The oldest records not yet acknowledged, in device sequence order, decrypted. */

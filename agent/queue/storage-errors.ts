@@ -1,3 +1,4 @@
+import { accessSync, constants } from "node:fs";
 import { QueueFullError } from "./storage-limits.js";
 
 /** Why the queue's file system refused a write. */
@@ -14,7 +15,9 @@ export class QueueStorageError extends QueueFullError {
   /** The SQLite result code or errno that reported it, e.g. SQLITE_FULL or ENOSPC. */
   readonly code: string;
   constructor(problem: StorageProblem, code: string, doing: string) {
-    super([`${describeProblem(problem)} (${code}) while ${doing}; nothing was stored`]);
+    const reason = `${describeProblem(problem)} (${code}) while ${doing}; nothing was stored`;
+    super([reason]);
+    this.message = `the record queue cannot take records: ${reason}`;
     this.problem = problem;
     this.code = code;
   }
@@ -52,8 +55,28 @@ export function storageProblemOf(
   return undefined;
 }
 
-/** Rethrows a storage problem as QueueStorageError; anything else unchanged. */
-export function asStorageError(error: unknown, doing: string): unknown {
-  const found = storageProblemOf(error);
+/**
+ * A storage problem as QueueStorageError; anything else unchanged. SQLite says only
+ * SQLITE_CANTOPEN when it cannot create a file, so with `directory` a read-only file
+ * system is told apart from other reasons by asking for write access there.
+ */
+export function asStorageError(error: unknown, doing: string, directory?: string): unknown {
+  const found = storageProblemOf(error) ?? readOnlyDirectory(error, directory);
   return found === undefined ? error : new QueueStorageError(found.problem, found.code, doing);
+}
+
+function readOnlyDirectory(
+  error: unknown,
+  directory: string | undefined,
+): { problem: StorageProblem; code: string } | undefined {
+  if (directory === undefined || (error as { code?: unknown } | null)?.code !== "SQLITE_CANTOPEN")
+    return undefined;
+  try {
+    accessSync(directory, constants.W_OK);
+    return undefined;
+  } catch (probe) {
+    return (probe as NodeJS.ErrnoException).code === "EROFS"
+      ? { problem: "read-only", code: "EROFS" }
+      : undefined;
+  }
 }
