@@ -175,8 +175,26 @@ export function slantedGridSize(plane: Plane): { columns: number; rows: number }
 }
 
 /**
+ * Per block of the slanted-block grid (`size`, see slantedGridSize), 1 when it lies wholly in
+ * foreground: the blocks LCS, FDA, RVUP and OF measure.
+ */
+export function slantedForeground(
+  mask: SegmentationMask,
+  size: { readonly columns: number; readonly rows: number },
+): Uint8Array {
+  const foreground = new Uint8Array(size.columns * size.rows);
+  for (let i = 0; i < foreground.length; i++) {
+    const left = SLANTED_GRID_OFFSET + (i % size.columns) * BLOCK_SIZE;
+    const top = SLANTED_GRID_OFFSET + Math.floor(i / size.columns) * BLOCK_SIZE;
+    foreground[i] = mask.covers(left, top, BLOCK_SIZE, BLOCK_SIZE) ? 1 : 0;
+  }
+  return foreground;
+}
+
+/**
  * The 32x32 blocks NFIQ 2's LCS, FDA and RVUP features walk, with their ridge orientation
- * and whether they lie wholly in foreground (see slantedGridSize).
+ * and whether they lie wholly in foreground (see slantedGridSize). Only foreground blocks
+ * are measured, so only theirs need an orientation.
  */
 export class SlantedBlockGrid {
   /** Top-left corner of each block's 36-pixel window. */
@@ -189,22 +207,22 @@ export class SlantedBlockGrid {
   readonly columns: number;
   readonly rows: number;
 
-  /** `covariances`: the blocks' gradient covariances, from SLANTED_GRID_OFFSET. */
-  constructor(mask: SegmentationMask, covariances: BlockCovariances) {
-    const offset = SLANTED_GRID_OFFSET;
+  /**
+   * `covariances`: the blocks' gradient covariances, from SLANTED_GRID_OFFSET; `foreground`
+   * from slantedForeground, or taken from `mask` when not given.
+   */
+  constructor(mask: SegmentationMask, covariances: BlockCovariances, foreground?: Uint8Array) {
     this.rows = covariances.rows;
     this.columns = covariances.columns;
     this.count = this.rows * this.columns;
     this.windowLeft = new Int32Array(this.count);
     this.windowTop = new Int32Array(this.count);
     this.orientation = new Float64Array(this.count);
-    this.foreground = new Uint8Array(this.count);
+    this.foreground = foreground ?? slantedForeground(mask, this);
     for (let i = 0; i < this.count; i++) {
-      const left = offset + (i % this.columns) * BLOCK_SIZE;
-      const top = offset + Math.floor(i / this.columns) * BLOCK_SIZE;
-      this.windowLeft[i] = left - offset;
-      this.windowTop[i] = top - offset;
-      this.foreground[i] = mask.covers(left, top, BLOCK_SIZE, BLOCK_SIZE) ? 1 : 0;
+      this.windowLeft[i] = (i % this.columns) * BLOCK_SIZE;
+      this.windowTop[i] = Math.floor(i / this.columns) * BLOCK_SIZE;
+      if (this.foreground[i] !== 1) continue;
       this.orientation[i] = ridgeOrientation(covariances.values.subarray(3 * i, 3 * i + 3));
     }
   }

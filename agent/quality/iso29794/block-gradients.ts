@@ -18,33 +18,12 @@ export interface BlockCovariances {
 }
 
 /**
- * Writes the central-difference products of pixel `x` of row `y` (gx^2, gy^2, gx*gy) to
- * `out` from `at`. Pixel -1 reads as 0, as the first word's missing neighbour does in
- * rowPieces.
- */
-function pixelProducts(
-  image: WordImage,
-  y: number,
-  x: number,
-  out: Float64Array,
-  at: number,
-): void {
-  const { bytes } = image;
-  const stride = image.wordsPerRow * 4;
-  const i = y * stride + x;
-  const gx = (bytes[i + 1] as number) - (x === 0 ? 0 : (bytes[i - 1] as number));
-  const gy = (bytes[i + stride] as number) - (bytes[i - stride] as number);
-  out[at] = gx * gx;
-  out[at + 1] = gy * gy;
-  out[at + 2] = gx * gy;
-}
-
-/**
  * Sums of the central-difference products over the pieces of row `y`, unscaled. Inner
  * columns of a corner block are [1, 31) of its 32, of an inset block [3, 33), so each
  * period of 32 columns is cut into pieces [1, 3), [3, 31) and [31, 33): `pieces` gets nine
- * sums per period (gx^2, gy^2, gx*gy for each piece). Whole words are summed four pixels
- * per iteration; the few pixels where pieces meet are then moved between them one by one.
+ * sums per period (gx^2, gy^2, gx*gy for each piece). Words are read four pixels at a
+ * time; a period's first word splits its pixels between the previous period's last piece,
+ * the first piece and the middle one, and its last word between the middle and last pieces.
  */
 function rowPieces(image: WordImage, y: number, periods: number, pieces: Float64Array): void {
   const { words, wordsPerRow: n } = image;
@@ -52,11 +31,13 @@ function rowPieces(image: WordImage, y: number, periods: number, pieces: Float64
   let prev = 0;
   let cur = words[row] as number;
   for (let p = 0; p < periods; p++) {
-    // The middle piece starts as the whole period; the rest is moved out below.
+    const at = 9 * p;
+    const firstWord = row + 8 * p;
+    const lastWord = firstWord + 7;
     let xx = 0;
     let yy = 0;
     let xy = 0;
-    for (let k = row + 8 * p; k < row + 8 * p + 8; k++) {
+    for (let k = firstWord; k <= lastWord; k++) {
       const next = words[k + 1] as number;
       const up = words[k - n] as number;
       const down = words[k + n] as number;
@@ -72,47 +53,52 @@ function rowPieces(image: WordImage, y: number, periods: number, pieces: Float64
       const gy1 = ((down >>> 8) & 255) - ((up >>> 8) & 255);
       const gy2 = ((down >>> 16) & 255) - ((up >>> 16) & 255);
       const gy3 = (down >>> 24) - (up >>> 24);
-      xx += gx0 * gx0 + gx1 * gx1 + gx2 * gx2 + gx3 * gx3;
-      yy += gy0 * gy0 + gy1 * gy1 + gy2 * gy2 + gy3 * gy3;
-      xy += gx0 * gy0 + gx1 * gy1 + gx2 * gy2 + gx3 * gy3;
+      if (k === firstWord) {
+        // Pixel 0 ends the previous period's last piece; pixels 1 and 2 are the first piece.
+        if (p > 0) {
+          pieces[at - 3] = (pieces[at - 3] as number) + gx0 * gx0;
+          pieces[at - 2] = (pieces[at - 2] as number) + gy0 * gy0;
+          pieces[at - 1] = (pieces[at - 1] as number) + gx0 * gy0;
+        }
+        pieces[at] = gx1 * gx1 + gx2 * gx2;
+        pieces[at + 1] = gy1 * gy1 + gy2 * gy2;
+        pieces[at + 2] = gx1 * gy1 + gx2 * gy2;
+        xx += gx3 * gx3;
+        yy += gy3 * gy3;
+        xy += gx3 * gy3;
+      } else if (k === lastWord) {
+        // Pixel 31 starts the last piece.
+        xx += gx0 * gx0 + gx1 * gx1 + gx2 * gx2;
+        yy += gy0 * gy0 + gy1 * gy1 + gy2 * gy2;
+        xy += gx0 * gy0 + gx1 * gy1 + gx2 * gy2;
+        pieces[at + 6] = gx3 * gx3;
+        pieces[at + 7] = gy3 * gy3;
+        pieces[at + 8] = gx3 * gy3;
+      } else {
+        xx += gx0 * gx0 + gx1 * gx1 + gx2 * gx2 + gx3 * gx3;
+        yy += gy0 * gy0 + gy1 * gy1 + gy2 * gy2 + gy3 * gy3;
+        xy += gx0 * gy0 + gx1 * gy1 + gx2 * gy2 + gx3 * gy3;
+      }
       prev = cur;
       cur = next;
     }
-    const at = 9 * p;
     pieces[at + 3] = xx;
     pieces[at + 4] = yy;
     pieces[at + 5] = xy;
   }
-  // Pixels 0, 1, 2 and 31 of each period: 0 belongs to the previous period's last piece,
-  // 1 and 2 to the first piece, 31 to the last piece (which also takes the next period's 0).
-  const edge = scratch;
-  for (let p = 0; p < periods; p++) {
-    const x = 32 * p;
-    const at = 9 * p;
-    pixelProducts(image, y, x, edge, 0);
-    pixelProducts(image, y, x + 1, edge, 3);
-    pixelProducts(image, y, x + 2, edge, 6);
-    pixelProducts(image, y, x + 31, edge, 9);
-    for (let q = 0; q < 3; q++) {
-      const first = (edge[3 + q] as number) + (edge[6 + q] as number);
-      const zero = edge[q] as number;
-      const last = edge[9 + q] as number;
-      if (p > 0) pieces[at - 3 + q] = (pieces[at - 3 + q] as number) + zero;
-      pieces[at + q] = first;
-      pieces[at + 3 + q] = (pieces[at + 3 + q] as number) - zero - first - last;
-      pieces[at + 6 + q] = last;
-    }
-  }
+  // The pixel after the last period, when it has a right neighbour, ends the last piece.
   if (periods > 0 && 32 * periods < image.width - 1) {
-    pixelProducts(image, y, 32 * periods, edge, 0);
-    for (let q = 0; q < 3; q++) {
-      pieces[9 * periods - 3 + q] = (pieces[9 * periods - 3 + q] as number) + (edge[q] as number);
-    }
+    const { bytes } = image;
+    const stride = n * 4;
+    const i = y * stride + 32 * periods;
+    const gx = (bytes[i + 1] as number) - (bytes[i - 1] as number);
+    const gy = (bytes[i + stride] as number) - (bytes[i - stride] as number);
+    const last = 9 * periods - 3;
+    pieces[last] = (pieces[last] as number) + gx * gx;
+    pieces[last + 1] = (pieces[last + 1] as number) + gy * gy;
+    pieces[last + 2] = (pieces[last + 2] as number) + gx * gy;
   }
 }
-
-/** Products of the four pixels rowPieces moves between pieces. */
-const scratch = new Float64Array(12);
 
 /** How many whole blocks fit from `offset` along `length` pixels. */
 function wholeBlocks(length: number, offset: number, limit: number): number {
@@ -174,12 +160,15 @@ function addEdges(plane: Plane, left: number, top: number, out: Float64Array, at
  * A pixel's central-difference products are the same in both, so each is computed once
  * (rowPieces), the inside of a corner block being the first two pieces of each period and
  * of an inset block the last two. Sums are of integers, exact, so the figures equal
- * NFIQ 2's block by block.
+ * NFIQ 2's block by block. With `insetNeeded` (1 per inset block), only the inset blocks it
+ * flags are finished and the others are left 0: the slanted-block measures read foreground
+ * blocks only, and most of a slap is not.
  */
 export function blockCovariances(
   plane: Plane,
   image: WordImage,
   insetGrid: { readonly columns: number; readonly rows: number },
+  insetNeeded?: Uint8Array,
 ): { readonly corner: BlockCovariances; readonly inset: BlockCovariances } {
   const { width, height } = plane;
   const inset = SLANTED_GRID_OFFSET;
@@ -225,6 +214,10 @@ export function blockCovariances(
     for (let row = 0; row < grid.rows; row++) {
       for (let column = 0; column < grid.columns; column++) {
         const at = 3 * (row * grid.columns + column);
+        if (g === 1 && insetNeeded !== undefined && insetNeeded[at / 3] !== 1) {
+          values.fill(0, at, at + 3);
+          continue;
+        }
         for (let k = 0; k < 3; k++) values[at + k] = (values[at + k] as number) / 4;
         addEdges(
           plane,

@@ -1,5 +1,10 @@
 import type { GreyImage } from "../../../drivers/sensor.js";
-import { SegmentationMask, SlantedBlockGrid, slantedGridSize } from "./block-geometry.js";
+import {
+  SegmentationMask,
+  SlantedBlockGrid,
+  slantedForeground,
+  slantedGridSize,
+} from "./block-geometry.js";
 import { blockCovariances } from "./block-gradients.js";
 import { blockStatistics } from "./block-statistics.js";
 import { measureCoherence } from "./coherence.js";
@@ -99,8 +104,11 @@ export function measureIso29794(image: GreyImage): Iso29794Measures {
   const words = toWordImage(plane.pixels, plane.width, plane.height);
   const blocks = blockStatistics(words);
   const { mu, mmb } = measureContrast(blocks);
-  const covariances = blockCovariances(plane, words, slantedGridSize(plane));
-  const grid = new SlantedBlockGrid(new SegmentationMask(blocks), covariances.inset);
+  const mask = new SegmentationMask(blocks);
+  const slantedSize = slantedGridSize(plane);
+  const foreground = slantedForeground(mask, slantedSize);
+  const covariances = blockCovariances(plane, words, slantedSize, foreground);
+  const grid = new SlantedBlockGrid(mask, covariances.inset, foreground);
   const ocl = measureOcl(covariances.corner);
   const { lcs, fda, rvup } = measureSlantedBlocks(plane, grid);
   const of = measureOrientationFlow(grid);
