@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suites drive for real: socat (pseudo-terminal
-# pairs for the serial tests) and mosquitto (a second, independent MQTT broker).
+# pairs for the serial tests), mosquitto (a second, independent MQTT broker) and umockdev
+# (umockdev-run replays USB devices to libusb for the U.are.U driver tests).
 # Idempotent; without root or apt it says which suites will be skipped.
 set -uo pipefail
 need=()
 command -v socat >/dev/null 2>&1 || need+=(socat)
 command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || need+=(mosquitto)
+command -v umockdev-run >/dev/null 2>&1 || need+=(umockdev)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "installing test tools from apt: ${need[*]}"
