@@ -53,7 +53,13 @@ export type EnvelopeFault =
   "too-large" | "malformed" | "unsigned" | "unknown-key" | "bad-signature";
 
 export type OpenedEnvelope =
-  | { readonly ok: true; readonly keyId: string; readonly body: unknown }
+  | {
+      readonly ok: true;
+      readonly keyId: string;
+      readonly body: unknown;
+      /** The exact bytes that were signed. */
+      readonly bodyBytes: Buffer;
+    }
   | {
       readonly ok: false;
       readonly fault: EnvelopeFault;
@@ -136,7 +142,7 @@ export function openSignedEnvelope(
     };
   }
   if (!readable.ok) return { ok: false, fault: "malformed", detail: "the signed body is not JSON" };
-  return { ok: true, keyId: envelope.keyId, body: readable.value };
+  return { ok: true, keyId: envelope.keyId, body: readable.value, bodyBytes: body };
 }
 
 /**
