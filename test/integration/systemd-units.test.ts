@@ -72,6 +72,7 @@ describe.skipIf(!hasAnalyze)("systemd/basma-agent.service", () => {
     expect(settings.get("WatchdogSec")).toHaveLength(1);
     expect(settings.get("Restart")).toEqual(["always"]);
     expect(settings.get("StartLimitBurst")).toHaveLength(1);
+    expect(settings.get("RestartPreventExitStatus")).toEqual(["78"]);
     expect(settings.get("User")).toEqual(["basma"]);
     expect(settings.get("CapabilityBoundingSet")).toEqual([""]);
     expect(settings.get("DevicePolicy")).toEqual(["closed"]);
