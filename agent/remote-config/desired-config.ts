@@ -66,7 +66,17 @@ export function verifyDesiredConfig(
   const opened = openSignedEnvelope(bytes, "desired-config", keys, MAX_DESIRED_CONFIG_BYTES);
   if (!opened.ok) throw new DesiredConfigRefused(opened.fault, opened.detail);
   const parsed = desiredConfigBodySchema.safeParse(opened.body);
-  if (!parsed.success) throw new DesiredConfigRefused("malformed", firstIssue(parsed.error));
+  if (!parsed.success) {
+    // Signed by the centre, so its generation (when readable) may carry the refusal.
+    const generation = desiredConfigBodySchema.shape.generation.safeParse(
+      (opened.body as { generation?: unknown } | null)?.generation,
+    );
+    throw new DesiredConfigRefused(
+      "malformed",
+      firstIssue(parsed.error),
+      generation.success ? generation.data : undefined,
+    );
+  }
   const body = parsed.data;
   if (body.keyId !== opened.keyId) {
     throw new DesiredConfigRefused(
