@@ -39,6 +39,10 @@ interface Session {
   stopWatching: () => void;
   /** performance.now() at the last finger-on event, for the capture's duration. */
   fingerOnAt: number | undefined;
+  /** Cancels whatever transfer is in flight when the sensor is closed. */
+  readonly lifetime: AbortController;
+  /** The operation now using the reader; close() waits for it to let go. */
+  inFlight: Promise<unknown> | undefined;
 }
 
 /** A DigitalPersona U.are.U 4000/4000B/4500 optical reader on USB. */
@@ -105,7 +109,9 @@ export class Uru4000Sensor implements FingerprintSensor {
     session.fingerOnAt = undefined;
     const capturedAt = new Date();
     const pixels = await this.#guard(
-      () => session.reader.captureFrame(signal),
+      session,
+      signal,
+      (combined) => session.reader.captureFrame(combined),
       "capturing an image",
     );
     return {
@@ -151,6 +157,8 @@ export class Uru4000Sensor implements FingerprintSensor {
     this.#lost = undefined;
     if (!session) return;
     session.stopWatching();
+    session.lifetime.abort(new SensorError("aborted", `${this.#label} closed`));
+    await session.inFlight?.catch(() => undefined);
     // Lights off on the way out; a reader that is already gone cannot be told.
     await session.reader.setMode(Mode.Off).catch(() => undefined);
     await session.reader.transport.close();
@@ -180,6 +188,8 @@ export class Uru4000Sensor implements FingerprintSensor {
         description,
         stopWatching: () => undefined,
         fingerOnAt: undefined,
+        lifetime: new AbortController(),
+        inFlight: undefined,
       };
       session.stopWatching = transport.onDetach(() => this.#onDetached(session));
       this.#session = session;
@@ -257,25 +267,43 @@ export class Uru4000Sensor implements FingerprintSensor {
     what: string,
   ): Promise<number> {
     const deadline = performance.now() + options.timeoutMs;
-    const signal = options.signal ?? new AbortController().signal;
     try {
-      return await session.reader.awaitEvent(mode, wanted, deadline, signal);
+      return await this.#guard(
+        session,
+        options.signal,
+        (signal) => session.reader.awaitEvent(mode, wanted, deadline, signal),
+        what,
+      );
     } catch (error) {
-      if (isUsbTransferError(error, "timeout") && performance.now() >= deadline) {
+      const transferError = error instanceof SensorError ? error.cause : error;
+      if (isUsbTransferError(transferError, "timeout") && performance.now() >= deadline) {
         throw new SensorError(
           "timeout",
           `${this.#label}: ${what}: nothing within ${options.timeoutMs} ms`,
         );
       }
-      throw this.#fail(error, what);
+      throw error;
     }
   }
 
-  async #guard<T>(operation: () => Promise<T>, what: string): Promise<T> {
+  /** Runs one operation on the reader, cancellable by the caller and by close(). */
+  async #guard<T>(
+    session: Session,
+    signal: AbortSignal | undefined,
+    operation: (signal: AbortSignal) => Promise<T>,
+    what: string,
+  ): Promise<T> {
+    const combined = signal
+      ? AbortSignal.any([signal, session.lifetime.signal])
+      : session.lifetime.signal;
+    const running = operation(combined);
+    session.inFlight = running;
     try {
-      return await operation();
+      return await running;
     } catch (error) {
       throw this.#fail(error, what);
+    } finally {
+      if (session.inFlight === running) session.inFlight = undefined;
     }
   }
 

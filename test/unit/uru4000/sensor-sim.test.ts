@@ -105,6 +105,19 @@ describe("U.are.U driver against the simulated reader", () => {
     expect(reader.openTransports).toBe(0);
   });
 
+  it("close() during a wait cancels the wait before switching the reader off", async () => {
+    const reader = new SimulatedUru4000({ model: "uru4000b" });
+    const sensor = new Uru4000Sensor(config("uru4000b"), { openTransport: reader.openTransport });
+    await sensor.open();
+    const waiting = sensor.waitForFinger({ timeoutMs: 10_000 });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await sensor.close();
+    const error: unknown = await waiting.catch((e: unknown) => e);
+    expect(isSensorError(error, "aborted")).toBe(true);
+    expect(reader.mode).toBe(Mode.Off);
+    expect(reader.openTransports).toBe(0);
+  });
+
   it("refuses the indicator it does not have", async () => {
     const reader = new SimulatedUru4000({ model: "uru4000b" });
     const sensor = new Uru4000Sensor(config("uru4000b"), { openTransport: reader.openTransport });
