@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { formatUsbId, SUPPORTED_USB_IDS } from "../../drivers/uru4000/models.js";
 import { renderUnit, UNIT_NAME } from "../../provisioning/install/service-files.js";
 import { repoRoot } from "../support/processes.js";
 
@@ -105,9 +106,18 @@ describe("systemd/70-basma.rules", () => {
         `ATTR{idVendor}=="${vendor}", ATTR{idProduct}=="${product}", ENV{BASMA_POWER}="on"`,
       );
     }
-    const uru = rules.find((rule) => rule.includes('ATTR{idVendor}=="05ba"'));
-    expect(uru).toContain('ATTR{idProduct}=="0007|0008|000a"');
-    expect(uru).toContain('GROUP="basma"');
+    // Every reader the U.are.U driver serves, from the driver's own table.
+    for (const { vendorId, productId } of SUPPORTED_USB_IDS) {
+      const [vendor, product] = formatUsbId(vendorId, productId).split(":");
+      const rule = rules.find(
+        (line) =>
+          line.includes(`ATTR{idVendor}=="${vendor}"`) &&
+          new RegExp(`ATTR\\{idProduct\\}=="[^"]*\\b${product}\\b`).test(line),
+      );
+      expect(rule, `no rule for ${vendor}:${product}`).toBeDefined();
+      expect(rule, `${vendor}:${product}`).toContain('GROUP="basma"');
+      expect(rule, `${vendor}:${product}`).toContain('ENV{BASMA_POWER}="on"');
+    }
     expect(text).toContain('ATTR{power/control}="on"');
     expect(text).toContain('SYMLINK+="basma/fp%n"');
   });
