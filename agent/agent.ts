@@ -1,4 +1,4 @@
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { createSensor, type CreateGpioOptions } from "../drivers/index.js";
 import { QueueRoom, runCaptureLoop } from "./capture/capture-loop.js";
 import { SensorPool } from "./capture/sensor-pool.js";
@@ -10,7 +10,9 @@ import { TerminalGate } from "./gate/terminal-gate.js";
 import { GuidancePresenter } from "./guidance/guidance-presenter.js";
 import type { Logger } from "./log/logger.js";
 import { Outbox } from "./queue/outbox.js";
-import { RecordSync } from "./sync/record-sync.js";
+import { freeDiskBytes } from "./queue/storage-limits.js";
+import { CentreSync } from "./sync/centre-sync.js";
+import type { LocalHealth } from "./sync/health-reporter.js";
 import { agentVersion } from "./version.js";
 
 export interface RunningAgent {
@@ -42,6 +44,8 @@ export function startAgent(
     gpio: options.gpio,
   });
   const queueLog = logger.child({ component: "queue" });
+  // The status topic learns of queue level changes once sync exists (below).
+  let reportQueueHealth = (): void => undefined;
   const outbox = Outbox.open(resolve(config.queue.path), {
     keyFile: config.queue.keyFile === undefined ? undefined : resolve(config.queue.keyFile),
     createKeyFile: config.queue.createKeyFile,
@@ -55,6 +59,7 @@ export function startAgent(
       const fields = { event: "queue-health", level: health.level, reasons: health.reasons };
       if (health.level === "ok") queueLog.info(fields, "record queue back within its limits");
       else queueLog.error(fields, `record queue ${health.level}: ${health.reasons.join("; ")}`);
+      reportQueueHealth();
     },
   });
   if (outbox.damaged !== undefined) {
@@ -78,25 +83,59 @@ export function startAgent(
   );
 
   const queueRoom = new QueueRoom();
-  const sync = new RecordSync({
+  const supervisedSensors = config.sensors.map((sensorConfig) =>
+    createSensor(sensorConfig, {
+      logger: logger.child({ component: "driver", sensorId: sensorConfig.id }),
+    }),
+  );
+  const sensors = new SensorPool(supervisedSensors);
+  let lastCaptureAt: string | null = null;
+  const localHealth = (): LocalHealth => {
+    const queue = outbox.stats();
+    const queueHealth = outbox.health();
+    const sensorStates = supervisedSensors.map((sensor) => ({
+      id: sensor.id,
+      status: sensor.status,
+    }));
+    const oldest = queue.oldestCreatedAt === null ? null : Date.parse(queue.oldestCreatedAt);
+    return {
+      capture:
+        queueHealth.level === "full" || !sensorStates.some((s) => s.status === "ready")
+          ? "out-of-service"
+          : "in-service",
+      sensors: sensorStates,
+      queue: {
+        records: queue.records,
+        payloadBytes: queue.payloadBytes,
+        oldestCreatedAt: queue.oldestCreatedAt,
+        oldestAgeSeconds: oldest === null ? null : Math.max(0, (Date.now() - oldest) / 1_000),
+        level: queueHealth.level,
+        reasons: [...queueHealth.reasons],
+      },
+      disk: { freeBytes: freeDiskBytes(dirname(outbox.path)) },
+      lastCaptureAt,
+    };
+  };
+  const sync = new CentreSync({
     mqtt: config.mqtt,
     deviceId: config.device.id,
     outbox,
     logger,
     agentVersion: version,
+    health: localHealth,
     onAcknowledged: () => {
       queueRoom.notify();
     },
   });
+  for (const sensor of supervisedSensors)
+    sensor.onStatus(() => {
+      sync.healthChanged();
+    });
+  reportQueueHealth = () => {
+    sync.healthChanged();
+  };
   sync.start();
 
-  const sensors = new SensorPool(
-    config.sensors.map((sensorConfig) =>
-      createSensor(sensorConfig, {
-        logger: logger.child({ component: "driver", sensorId: sensorConfig.id }),
-      }),
-    ),
-  );
   const events = new SessionEvents((error) => {
     logger.warn({ err: error }, "a session event listener failed");
   });
@@ -138,7 +177,9 @@ export function startAgent(
     events,
     triggers,
     onQueued: () => {
+      lastCaptureAt = new Date().toISOString();
       sync.pump();
+      sync.healthChanged();
     },
     onFault: (error) => {
       gate.relay.fault(error);

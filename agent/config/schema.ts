@@ -229,11 +229,29 @@ const mqttSchema = z.strictObject({
     .regex(/^[^#+]+$/, "expected a topic prefix without '#' or '+'")
     .default("basma"),
   tls: z.strictObject({ ca: filePath, cert: filePath, key: filePath }).optional(),
-  /** 4 is MQTT 3.1.1 (what the embedded simulator broker speaks), 5 is MQTT 5. */
-  protocolVersion: z.literal([4, 5]).default(4),
-  keepaliveSeconds: z.int().min(5).max(3_600).default(30),
+  /**
+   * 5 is MQTT 5, falling back to 3.1.1 when the broker refuses it (the embedded simulator
+   * broker speaks only 3.1.1); 4 is MQTT 3.1.1 only.
+   */
+  protocolVersion: z.literal([4, 5]).default(5),
+  keepaliveSeconds: z.int().min(1).max(3_600).default(30),
   /** Records published and not yet acknowledged by the centre, at most. */
-  inFlightWindow: z.int().min(1).max(1_000).default(16),
+  inFlightWindow: z.int().min(1).max(1_000).default(32),
+  /** A record not acknowledged this long after publishing is sent again (the centre dedupes). */
+  ackTimeoutSeconds: z.int().min(1).max(3_600).default(60),
+  /** Average upstream byte rate for records on a thin link; unlimited when absent. */
+  maxBytesPerSecond: z.int().min(1_024).optional(),
+  /** Reconnect delays: full jitter under a ceiling doubling from initialMs up to maxMs. */
+  reconnect: z
+    .strictObject({
+      initialMs: z.int().min(10).max(60_000).default(1_000),
+      maxMs: z.int().min(100).max(3_600_000).default(120_000),
+    })
+    .refine((r) => r.maxMs >= r.initialMs, "expected maxMs >= initialMs")
+    .prefault({}),
+  /** The retained status is refreshed this often even when nothing changed. */
+  statusIntervalSeconds: z.int().min(1).max(86_400).default(300),
+  telemetryIntervalSeconds: z.int().min(1).max(86_400).default(60),
 });
 
 const loggingSchema = z.strictObject({

@@ -1,109 +1,81 @@
-import { readFileSync } from "node:fs";
-import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import type { Logger } from "../log/logger.js";
-import type { AgentConfig } from "../config/schema.js";
 import type { Outbox } from "../queue/outbox.js";
-import { deviceTopics, type Topics } from "./topics.js";
-import { decodeAck, encodeRecordMessage, encodeStatus, WireError } from "./wire.js";
+import { BandwidthLimiter } from "./bandwidth-limiter.js";
+import type { BrokerLink } from "./broker-link.js";
+import type { CentreClock } from "./centre-clock.js";
+import { RefusalLog } from "./refusal-log.js";
+import type { SyncCounters } from "./sync-counters.js";
+import type { Topics } from "./topics.js";
+import { decodeAck, encodeRecordMessage, WireError } from "./wire.js";
 
 export interface RecordSyncOptions {
-  readonly mqtt: AgentConfig["mqtt"];
+  readonly link: BrokerLink;
+  readonly topics: Topics;
   readonly deviceId: string;
   readonly outbox: Outbox;
   readonly logger: Logger;
-  readonly agentVersion: string;
+  readonly counters: SyncCounters;
+  readonly clock: CentreClock;
+  /** Records published and not yet acknowledged by the centre, at most. */
+  readonly inFlightWindow: number;
   /** A record published this long ago without an acknowledgement is sent again. */
-  readonly ackTimeoutMs?: number;
+  readonly ackTimeoutMs?: number | undefined;
+  /** Average upstream byte rate for records; unlimited when absent. */
+  readonly maxBytesPerSecond?: number | undefined;
   /** Called after each record the centre acknowledged is deleted (room in the queue again). */
   readonly onAcknowledged?: ((id: string) => void) | undefined;
 }
 
+interface InFlight {
+  readonly sentAt: number;
+  readonly seq: number;
+}
+
 /**
- * Sends queued records to the centre and deletes each one only when the centre's
- * own acknowledgement for its id arrives: a PUBACK proves only that the broker has
- * it, not that the centre stored it.
+ * Sends queued records to the centre and deletes each one only when the centre's own
+ * acknowledgement for its id arrives: a PUBACK proves only that the broker has it, not
+ * that the centre stored it. Records captured since the link came up go ahead of the
+ * backlog, so a traveller's record is not stuck behind days of queue; within each
+ * group the oldest goes first.
  */
 export class RecordSync {
   readonly #options: RecordSyncOptions;
-  readonly #topics: Topics;
   readonly #log: Logger;
-  /** Record id to the time it was last published. */
-  readonly #inFlight = new Map<string, number>();
+  readonly #inFlight = new Map<string, InFlight>();
+  /** Acks received this turn of the event loop, id to seq. */
+  readonly #acks = new Map<string, number>();
   readonly #ackTimeoutMs: number;
-  #client: MqttClient | undefined;
+  readonly #limiter: BandwidthLimiter | undefined;
+  readonly #refusals: RefusalLog;
+  /** Records with a higher seq were queued while connected: live, not backlog. */
+  #liveAfterSeq = 0;
   #sweep: NodeJS.Timeout | undefined;
+  #throttle: NodeJS.Timeout | undefined;
 
   constructor(options: RecordSyncOptions) {
     this.#options = options;
-    this.#topics = deviceTopics(options.mqtt.topicPrefix, options.deviceId);
-    this.#log = options.logger.child({ component: "sync" });
+    this.#log = options.logger;
     this.#ackTimeoutMs = options.ackTimeoutMs ?? 60_000;
+    this.#limiter =
+      options.maxBytesPerSecond === undefined
+        ? undefined
+        : new BandwidthLimiter(options.maxBytesPerSecond);
+    this.#refusals = new RefusalLog(options.logger, "acknowledgement");
   }
 
   start(): void {
-    const { mqtt: config, deviceId, agentVersion } = this.#options;
-    const clientOptions: IClientOptions = {
-      clientId: config.clientId ?? `basma-${deviceId}`,
-      protocolVersion: config.protocolVersion,
-      // A persistent session keeps our ack subscription while we are away.
-      clean: false,
-      keepalive: config.keepaliveSeconds,
-      reconnectPeriod: 2_000,
-      connectTimeout: 10_000,
-      will: {
-        topic: this.#topics.status,
-        payload: encodeStatus({
-          v: 1,
-          state: "offline",
-          at: new Date().toISOString(),
-          version: agentVersion,
-        }),
-        qos: 1,
-        retain: true,
-      },
-      ...(config.tls && {
-        ca: readFileSync(config.tls.ca),
-        cert: readFileSync(config.tls.cert),
-        key: readFileSync(config.tls.key),
-        rejectUnauthorized: true,
-      }),
-    };
-    const client = mqtt.connect(config.url, clientOptions);
-    this.#client = client;
-    let connectedOnce = false;
-
-    client.on("connect", () => {
-      this.#log.info({ url: redactUrl(config.url), resumed: connectedOnce }, "connected to broker");
-      connectedOnce = true;
+    const { link, topics } = this.#options;
+    link.route(topics.acks, (payload) => {
+      this.#onAck(payload);
+    });
+    link.onUp(() => {
       // Whatever was in flight over the old connection may never have arrived.
-      this.#inFlight.clear();
-      this.#options.outbox.release();
-      client.subscribe(this.#topics.acks, { qos: 1 }, (error) => {
-        if (error) this.#log.error({ err: error }, "cannot subscribe to acknowledgements");
-      });
-      client.publish(
-        this.#topics.status,
-        encodeStatus({
-          v: 1,
-          state: "online",
-          at: new Date().toISOString(),
-          version: agentVersion,
-        }),
-        { qos: 1, retain: true },
-      );
+      this.#releaseInFlight();
+      this.#liveAfterSeq = this.#options.outbox.stats().lastSeq;
       this.pump();
     });
-    client.on("message", (topic, payload) => {
-      if (topic === this.#topics.acks) this.#onAck(payload);
-    });
-    client.on("offline", () => {
-      this.#log.warn(
-        { pending: this.#options.outbox.stats().records },
-        "broker unreachable; records stay queued",
-      );
-    });
-    client.on("error", (error) => {
-      this.#log.warn({ err: error }, "mqtt error");
+    link.onDown(() => {
+      this.#releaseInFlight();
     });
     this.#sweep = setInterval(
       () => {
@@ -114,49 +86,58 @@ export class RecordSync {
     this.#sweep.unref();
   }
 
-  /** Publishes as many queued records as the in-flight window allows. */
+  get inFlight(): number {
+    return this.#inFlight.size;
+  }
+
+  /** Publishes as many queued records as the window and the bandwidth cap allow. */
   pump(): void {
-    const client = this.#client;
-    if (client?.connected !== true) return;
-    const window = this.#options.mqtt.inFlightWindow;
-    const free = window - this.#inFlight.size;
-    if (free <= 0) return;
-    // The lease outlives this process: a record taken by an agent that then crashed
-    // is offered again once its lease runs out, even by a later agent.
-    const candidates = this.#options.outbox.lease(free, this.#ackTimeoutMs);
-    for (const record of candidates) {
-      this.#inFlight.set(record.id, Date.now());
-      const message = encodeRecordMessage(
-        this.#options.deviceId,
-        record,
-        this.#options.outbox.signer,
-      );
-      client.publish(
-        this.#topics.records,
-        Buffer.from(message.buffer, message.byteOffset, message.byteLength),
-        { qos: 1 },
-        (error) => {
-          if (error) {
-            this.#inFlight.delete(record.id);
-            this.#options.outbox.release([record.id]);
-            this.#log.warn(
-              { recordId: record.id, err: error },
-              "record publish failed; will retry",
-            );
-            return;
-          }
-          this.#log.info(
-            {
-              event: "record-delivered",
-              recordId: record.id,
-              seq: record.seq,
-              wireBytes: message.byteLength,
-            },
-            "record delivered to broker",
-          );
-        },
-      );
+    const { link, outbox, inFlightWindow } = this.#options;
+    if (!link.connected || this.#throttle !== undefined) return;
+    while (this.#inFlight.size < inFlightWindow) {
+      const wait = this.#limiter?.waitMs() ?? 0;
+      if (wait > 0) {
+        this.#throttle = setTimeout(() => {
+          this.#throttle = undefined;
+          this.pump();
+        }, wait);
+        this.#throttle.unref();
+        return;
+      }
+      // Under a cap, one at a time, so nothing is leased that must then wait.
+      const room = this.#limiter === undefined ? inFlightWindow - this.#inFlight.size : 1;
+      // The lease outlives this process: a record taken by an agent that then crashed is
+      // offered again once its lease runs out, even by a later agent.
+      const records = outbox.lease(room, this.#ackTimeoutMs, { liveAfterSeq: this.#liveAfterSeq });
+      if (records.length === 0) return;
+      for (const record of records) this.#publish(record);
     }
+  }
+
+  #publish(record: ReturnType<Outbox["lease"]>[number]): void {
+    const { link, topics, deviceId, outbox, counters } = this.#options;
+    const message = encodeRecordMessage(deviceId, record, outbox.signer);
+    const attempt: InFlight = { sentAt: Date.now(), seq: record.seq };
+    this.#inFlight.set(record.id, attempt);
+    this.#limiter?.spend(message.byteLength);
+    counters.recordsPublished += 1;
+    counters.bytesPublished += message.byteLength;
+    link.publish(topics.records, message, { qos: 1 }).then(
+      () => {
+        this.#log.debug(
+          { recordId: record.id, seq: record.seq, wireBytes: message.byteLength },
+          "record delivered to broker",
+        );
+      },
+      (error: unknown) => {
+        counters.publishFailures += 1;
+        // After a reconnect the entry belongs to a new attempt; leave that one alone.
+        if (this.#inFlight.get(record.id) !== attempt) return;
+        this.#inFlight.delete(record.id);
+        outbox.release([record.id]);
+        this.#log.debug({ recordId: record.id, err: error }, "record publish failed; will retry");
+      },
+    );
   }
 
   #onAck(payload: Buffer): void {
@@ -164,32 +145,70 @@ export class RecordSync {
     try {
       ack = decodeAck(payload);
     } catch (error) {
-      this.#log.warn(
-        { reason: error instanceof WireError ? error.message : String(error) },
-        "refused acknowledgement",
-      );
+      this.#options.counters.refusedInbound += 1;
+      this.#refusals.refused(error instanceof WireError ? error.message : String(error));
       return;
     }
+    const sent = this.#inFlight.get(ack.id);
     this.#inFlight.delete(ack.id);
-    if (!this.#options.outbox.acknowledge(ack.id)) {
-      this.#log.debug(
-        { recordId: ack.id },
-        "acknowledgement for a record not queued (duplicate); ignored",
-      );
+    if (sent !== undefined && ack.at !== undefined)
+      this.#options.clock.observe(sent.sentAt, Date.parse(ack.at), Date.now());
+    // A second copy within one burst is a duplicate as surely as one in a later burst.
+    if (this.#acks.has(ack.id)) this.#options.counters.duplicateAcks += 1;
+    this.#acks.set(ack.id, ack.seq);
+    if (this.#acks.size === 1)
+      setImmediate(() => {
+        this.#settleAcks();
+      });
+  }
+
+  /** The acks of one burst, settled in one queue transaction. */
+  #settleAcks(): void {
+    const burst = new Map(this.#acks);
+    this.#acks.clear();
+    const { outbox, counters } = this.#options;
+    let deleted: string[];
+    try {
+      deleted = outbox.acknowledgeMany([...burst.keys()]);
+    } catch (error) {
+      // The records stay queued and go again; the centre dedupes them.
+      this.#log.error({ err: error }, "cannot record acknowledgements in the queue");
       return;
     }
-    this.#log.info(
-      { event: "record-acknowledged", recordId: ack.id, seq: ack.seq },
-      "record acknowledged by centre and deleted",
-    );
-    this.#options.onAcknowledged?.(ack.id);
+    counters.recordsAcknowledged += deleted.length;
+    counters.duplicateAcks += burst.size - deleted.length;
+    for (const id of deleted) {
+      this.#log.info(
+        { event: "record-acknowledged", recordId: id, seq: burst.get(id) },
+        "record acknowledged by centre and deleted",
+      );
+      this.#options.onAcknowledged?.(id);
+    }
+    if (burst.size > deleted.length)
+      this.#log.debug(
+        { duplicates: burst.size - deleted.length },
+        "acknowledgements for records not queued; ignored",
+      );
     this.pump();
+  }
+
+  /** Offers every leased record again (the resync command; a reconnect). */
+  resync(): number {
+    const released = this.#releaseInFlight() + this.#options.outbox.release();
+    this.pump();
+    return released;
+  }
+
+  #releaseInFlight(): number {
+    const ids = [...this.#inFlight.keys()];
+    this.#inFlight.clear();
+    return ids.length > 0 ? this.#options.outbox.release(ids) : 0;
   }
 
   #expireUnacknowledged(): void {
     const cutoff = Date.now() - this.#ackTimeoutMs;
     const expired: string[] = [];
-    for (const [id, sentAt] of this.#inFlight) {
+    for (const [id, { sentAt }] of this.#inFlight) {
       if (sentAt < cutoff) {
         this.#inFlight.delete(id);
         expired.push(id);
@@ -197,38 +216,16 @@ export class RecordSync {
     }
     if (expired.length > 0) {
       this.#options.outbox.release(expired);
+      this.#options.counters.recordsRepublished += expired.length;
       this.#log.warn({ expired: expired.length }, "no acknowledgement in time; sending again");
       this.pump();
     }
   }
 
-  /** Says offline on the status topic, then disconnects. */
-  async stop(): Promise<void> {
+  stop(): void {
     clearInterval(this.#sweep);
-    const client = this.#client;
-    this.#client = undefined;
-    if (client === undefined) return;
-    if (client.connected) {
-      await client
-        .publishAsync(
-          this.#topics.status,
-          encodeStatus({
-            v: 1,
-            state: "offline",
-            at: new Date().toISOString(),
-            version: this.#options.agentVersion,
-          }),
-          { qos: 1, retain: true },
-        )
-        .catch(() => undefined);
-    }
-    await client.endAsync();
+    clearTimeout(this.#throttle);
+    this.#throttle = undefined;
+    this.#releaseInFlight();
   }
-}
-
-/** Credentials in a broker URL must not reach the logs. */
-function redactUrl(url: string): string {
-  const parsed = new URL(url);
-  if (parsed.password !== "") parsed.password = "***";
-  return parsed.toString();
 }

@@ -8,6 +8,7 @@ import { r30xBenchmarks } from "./r30x.js";
 import { r30xLineBenchmarks } from "./r30x-line.js";
 import { syntheticPrintBenchmarks } from "./synthetic-prints.js";
 import { uru4000Benchmarks } from "./uru4000.js";
+import { syncBenchmarks } from "./sync.js";
 
 /** Every benchmark `npm run bench` knows; each layer adds its own file here. */
 export const benchmarks: readonly Benchmark[] = [
@@ -19,5 +20,6 @@ export const benchmarks: readonly Benchmark[] = [
   ...iso29794Benchmarks,
   ...pipelineBenchmarks,
   ...queueBenchmarks,
+  ...syncBenchmarks,
   ...captureSessionBenchmarks,
 ];

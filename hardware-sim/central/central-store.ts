@@ -57,6 +57,11 @@ export class CentralStore {
   }
 
   /** True when the record is new; a duplicate delivery changes nothing. */
+  /** Runs `work` in one transaction: every store in it is durable together, or not at all. */
+  batch<T>(work: () => T): T {
+    return this.#db.transaction(work)();
+  }
+
   store(record: Omit<StoredRecord, "receivedAt">): boolean {
     const result = this.#insert.run(
       record.id,

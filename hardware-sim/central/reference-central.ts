@@ -1,13 +1,23 @@
 import { EventEmitter } from "node:events";
-import mqtt, { type MqttClient } from "mqtt";
+import { readFileSync } from "node:fs";
+import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import type { Logger } from "../../agent/log/logger.js";
 import { decodeCaptureRecord } from "../../agent/records/record-codec.js";
 import {
+  allDevicesTopic,
   allRecordsTopic,
   deviceIdFromRecordsTopic,
+  deviceIdFromTopic,
   deviceTopics,
 } from "../../agent/sync/topics.js";
-import { decodeRecordMessage, encodeAck } from "../../agent/sync/wire.js";
+import {
+  decodeRecordMessage,
+  decodeStatus,
+  decodeTelemetry,
+  encodeAck,
+  type StatusMessage,
+  type TelemetryMessage,
+} from "../../agent/sync/wire.js";
 import type { CentralStore } from "./central-store.js";
 import { chainFault } from "./chain-check.js";
 
@@ -16,10 +26,27 @@ export interface ReferenceCentralOptions {
   readonly topicPrefix: string;
   readonly store: CentralStore;
   readonly logger: Logger;
+  /** Mutual TLS: the centre's own client certificate and the CA that signed the broker's. */
+  readonly tls?: { readonly ca: string; readonly cert: string; readonly key: string } | undefined;
+  readonly behaviour?: Partial<CentralBehaviour> | undefined;
 }
+
+/** Misbehaviours to test the terminal against. */
+export interface CentralBehaviour {
+  /** Hold each acknowledgement this long after storing (a slow centre). */
+  readonly ackDelayMs: number;
+  /** Acknowledge every record this many times (duplicate deliveries downstream). */
+  readonly ackCopies: number;
+  /** Take records in, store nothing, acknowledge nothing (a centre-side outage). */
+  readonly unavailable: boolean;
+}
+
+const NORMAL: CentralBehaviour = { ackDelayMs: 0, ackCopies: 1, unavailable: false };
 
 export interface CentralEvents {
   stored: [{ id: string; deviceId: string; seq: number; fingers: number; duplicate: boolean }];
+  status: [{ deviceId: string; status: StatusMessage }];
+  telemetry: [{ deviceId: string; telemetry: TelemetryMessage }];
   rejected: [{ topic: string; reason: string }];
   /** A record that does not follow its stored predecessor (or precede its successor). */
   "chain-break": [{ deviceId: string; seq: number; reason: string }];
@@ -31,48 +58,149 @@ export interface CentralEvents {
  */
 export class ReferenceCentral extends EventEmitter<CentralEvents> {
   readonly #options: ReferenceCentralOptions;
+  readonly #statuses = new Map<string, StatusMessage>();
+  readonly #inbox: { topic: string; payload: Buffer }[] = [];
+  #behaviour: CentralBehaviour;
   #client: MqttClient | undefined;
+  #pendingAcks = new Set<NodeJS.Timeout>();
 
   constructor(options: ReferenceCentralOptions) {
     super();
     this.#options = options;
+    this.#behaviour = { ...NORMAL, ...options.behaviour };
+  }
+
+  /** Changes how the centre (mis)behaves from now on. */
+  behave(behaviour: Partial<CentralBehaviour>): void {
+    this.#behaviour = { ...this.#behaviour, ...behaviour };
+  }
+
+  /** The last status each device published (retained ones arrive on subscribing). */
+  status(deviceId: string): StatusMessage | undefined {
+    return this.#statuses.get(deviceId);
+  }
+
+  /** The connected client, for the layers composed on top (commands, enrolment). */
+  get client(): MqttClient {
+    if (this.#client === undefined) throw new Error("the reference centre is not started");
+    return this.#client;
   }
 
   async start(): Promise<void> {
-    const { brokerUrl, topicPrefix } = this.#options;
-    const client = await mqtt.connectAsync(brokerUrl, {
-      clientId: `basma-central-${process.pid}`,
+    const { brokerUrl, topicPrefix, tls } = this.#options;
+    const options: IClientOptions = {
+      clientId: `basma-central-${process.pid}-${Math.random().toString(16).slice(2, 8)}`,
       clean: true,
       reconnectPeriod: 1_000,
-    });
+      ...(tls && {
+        ca: readFileSync(tls.ca),
+        cert: readFileSync(tls.cert),
+        key: readFileSync(tls.key),
+        rejectUnauthorized: true,
+      }),
+    };
+    const client = await mqtt.connectAsync(brokerUrl, options);
     this.#client = client;
+    const subscriptions = [
+      allRecordsTopic(topicPrefix),
+      allDevicesTopic(topicPrefix, "status"),
+      allDevicesTopic(topicPrefix, "telemetry"),
+    ];
     client.on("message", (topic, payload) => {
-      this.#onRecord(client, topic, payload);
+      if (topic.endsWith("/records")) this.#receive(client, topic, payload);
+      else if (topic.endsWith("/status")) this.#onStatus(topic, payload);
+      else if (topic.endsWith("/telemetry")) this.#onTelemetry(topic, payload);
     });
-    await client.subscribeAsync(allRecordsTopic(topicPrefix), { qos: 1 });
+    // After a broker restart the clean session has forgotten the subscriptions.
+    client.on("connect", () => {
+      client.subscribe(subscriptions, { qos: 1 });
+    });
+    await client.subscribeAsync(subscriptions, { qos: 1 });
   }
 
-  #onRecord(client: MqttClient, topic: string, payload: Buffer): void {
+  #onStatus(topic: string, payload: Buffer): void {
+    const deviceId = deviceIdFromTopic(this.#options.topicPrefix, topic, "status");
+    if (deviceId === undefined || payload.length === 0) return;
+    try {
+      const status = decodeStatus(payload);
+      this.#statuses.set(deviceId, status);
+      this.emit("status", { deviceId, status });
+    } catch (error) {
+      this.emit("rejected", {
+        topic,
+        reason: error instanceof Error ? error.message : String(error),
+      });
+    }
+  }
+
+  #onTelemetry(topic: string, payload: Buffer): void {
+    const deviceId = deviceIdFromTopic(this.#options.topicPrefix, topic, "telemetry");
+    if (deviceId === undefined) return;
+    try {
+      this.emit("telemetry", { deviceId, telemetry: decodeTelemetry(payload) });
+    } catch (error) {
+      this.emit("rejected", {
+        topic,
+        reason: error instanceof Error ? error.message : String(error),
+      });
+    }
+  }
+
+  /**
+   * Records arriving together are stored in one transaction, and only then
+   * acknowledged: one fsync for a burst instead of one per record.
+   */
+  #receive(client: MqttClient, topic: string, payload: Buffer): void {
+    this.#inbox.push({ topic, payload });
+    if (this.#inbox.length > 1) return;
+    setImmediate(() => {
+      const batch = this.#inbox.splice(0);
+      const accepted = this.#options.store.batch(() =>
+        batch.flatMap(({ topic: t, payload: p }) => this.#storeRecord(t, p) ?? []),
+      );
+      for (const record of accepted) {
+        this.#acknowledge(client, record.deviceId, record.id, record.seq);
+        this.emit("stored", record);
+      }
+    });
+  }
+
+  /** Validates and stores one record message; undefined when refused. */
+  #storeRecord(
+    topic: string,
+    payload: Buffer,
+  ):
+    { id: string; deviceId: string; seq: number; fingers: number; duplicate: boolean } | undefined {
     const { topicPrefix, store, logger } = this.#options;
     const reject = (reason: string): void => {
       logger.warn({ topic, reason }, "central refused a record message");
       this.emit("rejected", { topic, reason });
     };
+    if (this.#behaviour.unavailable) return undefined;
     const topicDevice = deviceIdFromRecordsTopic(topicPrefix, topic);
-    if (topicDevice === undefined) return reject("topic does not name a device");
+    if (topicDevice === undefined) {
+      reject("topic does not name a device");
+      return;
+    }
     let fingers: number;
     let message;
     try {
       message = decodeRecordMessage(payload);
       fingers = decodeCaptureRecord(message.payload).fingers.length;
     } catch (error) {
-      return reject(error instanceof Error ? error.message : String(error));
+      reject(error instanceof Error ? error.message : String(error));
+      return;
     }
-    if (message.deviceId !== topicDevice)
-      return reject(`device ${message.deviceId} published on ${topicDevice}'s topic`);
+    if (message.deviceId !== topicDevice) {
+      reject(`device ${message.deviceId} published on ${topicDevice}'s topic`);
+      return;
+    }
     if (message.chain !== undefined) {
       const fault = chainFault({ ...message, chain: message.chain });
-      if (fault !== undefined) return reject(`record ${message.id}: ${fault}`);
+      if (fault !== undefined) {
+        reject(`record ${message.id}: ${fault}`);
+        return;
+      }
       this.#checkNeighbours(message.deviceId, message.seq, message.chain);
       store.storeChainEntry({
         deviceId: message.deviceId,
@@ -91,18 +219,13 @@ export class ReferenceCentral extends EventEmitter<CentralEvents> {
       fingers,
       payload: message.payload,
     });
-    client.publish(
-      deviceTopics(topicPrefix, message.deviceId).acks,
-      encodeAck({ v: 1, id: message.id, seq: message.seq, status: "stored" }),
-      { qos: 1 },
-    );
-    this.emit("stored", {
+    return {
       id: message.id,
       deviceId: message.deviceId,
       seq: message.seq,
       fingers,
       duplicate: !isNew,
-    });
+    };
   }
 
   /**
@@ -130,7 +253,27 @@ export class ReferenceCentral extends EventEmitter<CentralEvents> {
       breakAt(`seq ${seq} is signed by a different key than seq ${seq - 1}`);
   }
 
+  #acknowledge(client: MqttClient, deviceId: string, id: string, seq: number): void {
+    const { ackDelayMs, ackCopies } = this.#behaviour;
+    const send = (): void => {
+      const ack = encodeAck({ v: 1, id, seq, status: "stored", at: new Date().toISOString() });
+      const topic = deviceTopics(this.#options.topicPrefix, deviceId).acks;
+      for (let copy = 0; copy < ackCopies; copy++) client.publish(topic, ack, { qos: 1 });
+    };
+    if (ackDelayMs <= 0) {
+      send();
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.#pendingAcks.delete(timer);
+      send();
+    }, ackDelayMs);
+    this.#pendingAcks.add(timer);
+  }
+
   async stop(): Promise<void> {
+    for (const timer of this.#pendingAcks) clearTimeout(timer);
+    this.#pendingAcks.clear();
     const client = this.#client;
     this.#client = undefined;
     await client?.endAsync();

@@ -1,0 +1,26 @@
+/** Totals since start, for the telemetry topic; each one says what moved, not how fast. */
+export class SyncCounters {
+  recordsPublished = 0;
+  recordsRepublished = 0;
+  recordsAcknowledged = 0;
+  /** Acks for records no longer queued: the centre confirming a duplicate delivery. */
+  duplicateAcks = 0;
+  /** Inbound messages refused as malformed, on any topic. */
+  refusedInbound = 0;
+  bytesPublished = 0;
+  connections = 0;
+  publishFailures = 0;
+
+  snapshot(): Record<string, number> {
+    return {
+      recordsPublished: this.recordsPublished,
+      recordsRepublished: this.recordsRepublished,
+      recordsAcknowledged: this.recordsAcknowledged,
+      duplicateAcks: this.duplicateAcks,
+      refusedInbound: this.refusedInbound,
+      bytesPublished: this.bytesPublished,
+      connections: this.connections,
+      publishFailures: this.publishFailures,
+    };
+  }
+}
