@@ -179,6 +179,7 @@ describe("centre commands", () => {
     await release();
     await first;
     await release();
+    await commands.drain();
     await second;
     expect(mostAtOnce).toBe(1);
     expect(results.filter((r) => r.status === "done")).toHaveLength(2);
