@@ -2,8 +2,8 @@ import { EXIT } from "../agent/cli-support/cli.js";
 
 /** Where a provisioning command writes and, for prompts, reads. */
 export interface CommandIo {
-  out(text: string): void;
-  err(text: string): void;
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
   /** Answers to prompts; absent when nobody is there to answer. */
   readonly input?: NodeJS.ReadableStream | undefined;
 }
