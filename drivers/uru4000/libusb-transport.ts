@@ -110,13 +110,28 @@ function claimVendorInterface(device: Device): Interface {
       `USB device ${locationOf(device)} does not have the reader's interrupt 0x81 and bulk 0x82 endpoints`,
     );
   }
+  detachKernelDriver(iface);
   try {
-    if (iface.isKernelDriverActive()) iface.detachKernelDriver();
     iface.claim();
   } catch (error) {
     throw mapError(error, `claiming the interface of ${locationOf(device)}`);
   }
   return iface;
+}
+
+/**
+ * No kernel driver binds these readers, but a stray one would keep the claim from
+ * succeeding. Where the question cannot be asked (USBDEVFS_GETDRIVER unsupported, as
+ * under umockdev's pcap replay), the claim itself says whether the interface is free.
+ */
+function detachKernelDriver(iface: Interface): void {
+  let active: boolean;
+  try {
+    active = iface.isKernelDriverActive();
+  } catch {
+    return;
+  }
+  if (active) iface.detachKernelDriver();
 }
 
 class LibusbTransport implements UsbTransport {

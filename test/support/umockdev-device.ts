@@ -5,6 +5,8 @@
  */
 
 export interface SynthesisedUsbDevice {
+  /** Index of the iSerialNumber string, 0 for none. */
+  readonly serialIndex: number;
   readonly vendorId: number;
   readonly productId: number;
   readonly bcdDevice: number;
@@ -19,9 +21,9 @@ const pad3 = (value: number): string => String(value).padStart(3, "0");
 
 /**
  * A U.are.U-shaped device: full speed, one configuration, one vendor-specific interface
- * (class/subclass/protocol ff) with interrupt IN 0x81 and bulk IN 0x82. iSerialNumber is
- * 0: its string descriptor would be a control IN transfer, whose data the ioctl replay
- * cannot deliver (see umockdev-ioctl.ts).
+ * (class/subclass/protocol ff) with interrupt IN 0x81 and bulk IN 0x82. Reading a serial
+ * number string is a control IN transfer, which only the pcap replay can answer, so the
+ * ioctl replay's device has none (serialIndex 0).
  */
 export function uruDescriptors(device: SynthesisedUsbDevice): number[] {
   const deviceDescriptor = [
@@ -37,7 +39,7 @@ export function uruDescriptors(device: SynthesisedUsbDevice): number[] {
     ...le16(device.bcdDevice),
     1,
     2,
-    0,
+    device.serialIndex,
     1,
   ];
   const interfaceAndEndpoints = [
@@ -145,7 +147,7 @@ function deviceRecord(options: {
 
 /** The .umockdev text: the root hub of `bus` and the reader on its port 1. */
 export function umockdevDescription(device: SynthesisedUsbDevice): string {
-  const hub = `/devices/pci0000:00/0000:00:14.0/usb${device.bus}`;
+  const hub = hubPath(device);
   return [
     deviceRecord({
       sysfsPath: hub,
@@ -175,4 +177,13 @@ export function umockdevDescription(device: SynthesisedUsbDevice): string {
 /** Where libusb opens the device: the devname umockdev-run's --ioctl option names. */
 export function deviceNode(device: SynthesisedUsbDevice): string {
   return `/dev/bus/usb/${pad3(device.bus)}/${pad3(device.deviceNumber)}`;
+}
+
+function hubPath(device: SynthesisedUsbDevice): string {
+  return `/devices/pci0000:00/0000:00:14.0/usb${device.bus}`;
+}
+
+/** The device's sysfs path: what umockdev-run's --pcap option names. */
+export function sysfsPath(device: SynthesisedUsbDevice): string {
+  return `/sys${hubPath(device)}/${device.bus}-1`;
 }

@@ -1,3 +1,5 @@
+import { setupBytes, toHex, type UrbExchange } from "./umockdev-urbs.js";
+
 /**
  * umockdev ioctl scripts (the text `umockdev-record --ioctl` writes) for usbdevfs.
  *
@@ -8,38 +10,17 @@
  * - OUT data is compared byte for byte with what the program submits; IN data is copied
  *   back only for endpoints with the IN bit (0x80). A control transfer's URB is on
  *   endpoint 0, so a control IN transfer is compared like an OUT one (setup packet plus a
- *   zeroed data stage) and its recorded data is never delivered: register reads see zeros;
+ *   zeroed data stage) and its recorded data is never delivered: control reads see zeros.
+ *   The pcap replay (umockdev-pcap.ts) has no such gap;
  * - only one URB may be in flight (the replay keeps a single pending submit), which the
  *   driver's one-transfer-at-a-time design satisfies;
  * - USBDEVFS_GET_CAPABILITIES must say NO_PACKET_SIZE_LIM, or libusb splits the 111 kB
  *   image read into 16 kB URBs submitted together.
  */
 
-export type UrbExchange =
-  | {
-      readonly kind: "control-out";
-      readonly register: number;
-      readonly data: readonly number[] | Uint8Array;
-    }
-  | { readonly kind: "control-in"; readonly register: number; readonly length: number }
-  | { readonly kind: "interrupt"; readonly report: Uint8Array; readonly status?: number }
-  | {
-      readonly kind: "bulk";
-      readonly requested: number;
-      readonly data: Uint8Array;
-      readonly status?: number;
-    };
-
 const URB_TYPE = { interrupt: 1, control: 2, bulk: 3 } as const;
 /** USBDEVFS_CAP_NO_PACKET_SIZE_LIM | USBDEVFS_CAP_REAP_AFTER_DISCONNECT. */
 const CAPABILITIES = 0x04 | 0x10;
-
-const toHex = (bytes: Iterable<number>): string =>
-  Array.from(bytes, (b) => b.toString(16).padStart(2, "0").toUpperCase()).join("");
-
-function setupPacket(requestType: number, register: number, length: number): number[] {
-  return [requestType, 0x04, register & 0xff, register >> 8, 0, 0, length & 0xff, length >> 8];
-}
 
 function urbLine(
   type: number,
@@ -56,30 +37,26 @@ function exchangeLine(exchange: UrbExchange): string {
   switch (exchange.kind) {
     case "control-out": {
       const data = Array.from(exchange.data);
-      const setup = setupPacket(0x40, exchange.register, data.length);
+      const setup = setupBytes(exchange.setup, data.length);
       return urbLine(URB_TYPE.control, 0, 0, 8 + data.length, data.length, [...setup, ...data]);
     }
     case "control-in": {
-      const setup = setupPacket(0xc0, exchange.register, exchange.length);
+      const setup = setupBytes(exchange.setup, exchange.length);
       const zeroes = new Array<number>(exchange.length).fill(0);
-      return urbLine(URB_TYPE.control, 0, 0, 8 + exchange.length, exchange.length, [
+      return urbLine(URB_TYPE.control, 0, 0, 8 + exchange.length, exchange.answer.length, [
         ...setup,
         ...zeroes,
       ]);
     }
-    case "interrupt": {
-      const gone = exchange.status !== undefined && exchange.status !== 0;
-      const report = gone ? new Uint8Array(0) : exchange.report;
-      return urbLine(URB_TYPE.interrupt, 0x81, exchange.status ?? 0, 64, report.length, report);
-    }
+    case "interrupt":
     case "bulk": {
-      const gone = exchange.status !== undefined && exchange.status !== 0;
-      const data = gone ? new Uint8Array(0) : exchange.data;
+      const status = exchange.status ?? 0;
+      const data = status === 0 ? exchange.data : new Uint8Array(0);
       return urbLine(
-        URB_TYPE.bulk,
-        0x82,
-        exchange.status ?? 0,
-        exchange.requested,
+        URB_TYPE[exchange.kind],
+        exchange.endpoint,
+        status,
+        exchange.length,
         data.length,
         data,
       );

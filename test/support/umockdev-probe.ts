@@ -23,7 +23,7 @@ const result = { steps };
 try {
   result.description = await sensor.open();
   steps.push("open");
-  if (scenario === "capture" || scenario === "disconnect") {
+  if (scenario !== "finger-off") {
     await sensor.waitForFinger({ timeoutMs: 5000 });
     steps.push("finger-on");
   }
