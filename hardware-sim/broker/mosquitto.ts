@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createConnection, createServer, type AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
+import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 
@@ -34,23 +34,68 @@ export interface RunningMosquitto {
   stop(): Promise<void>;
 }
 
+export interface MosquittoTls {
+  readonly caPem: string;
+  /** The broker's own certificate and key (PEM). */
+  readonly certPem: string;
+  readonly keyPem: string;
+}
+
+export interface MosquittoOptions {
+  /** A free port unless given: a restart takes the same port again. */
+  readonly port?: number;
+  /**
+   * Mutual TLS: clients need a certificate from the CA, and the certificate's common
+   * name becomes their MQTT user name (what the ACL's %u stands for).
+   */
+  readonly tls?: MosquittoTls;
+  /** The text of a Mosquitto ACL file; everything is allowed without one. */
+  readonly acl?: string;
+}
+
 /**
- * A real Mosquitto on a loopback port (a free one unless given: a restart takes the
- * same port again), anonymous, no persistence: the second, independent broker that
- * tests and benchmarks run against.
+ * A real Mosquitto on loopback, without persistence: the second, independent broker
+ * that tests and benchmarks run against, plain or with mutual TLS and per-device ACLs.
  */
 export async function startMosquitto(
-  options: { port?: number } = {},
+  options: MosquittoOptions = {},
 ): Promise<RunningMosquitto & { readonly port: number }> {
   if (mosquittoPath === undefined)
     throw new Error("mosquitto is not installed (bash test/install-test-tools.sh installs it)");
   const port = options.port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), "basma-mosquitto-"));
   const conf = join(dir, "mosquitto.conf");
-  writeFileSync(
-    conf,
-    `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest none\nmax_inflight_messages 0\nmax_queued_messages 100000\n`,
-  );
+  const lines = [
+    // As root, Mosquitto would switch to its own user, who cannot read this 0700 folder.
+    ...(userInfo().uid === 0 ? [`user ${userInfo().username}`] : []),
+    "persistence false",
+    "log_dest none",
+    "max_inflight_messages 0",
+    "max_queued_messages 100000",
+    `listener ${port} 127.0.0.1`,
+  ];
+  const { tls, acl } = options;
+  if (tls === undefined) lines.push("allow_anonymous true");
+  else {
+    const file = (name: string, text: string): string => {
+      const path = join(dir, name);
+      writeFileSync(path, text, { mode: 0o600 });
+      return path;
+    };
+    lines.push(
+      `cafile ${file("ca.pem", tls.caPem)}`,
+      `certfile ${file("server.pem", tls.certPem)}`,
+      `keyfile ${file("server.key", tls.keyPem)}`,
+      "require_certificate true",
+      "use_identity_as_username true",
+    );
+  }
+  if (acl !== undefined) {
+    const path = join(dir, "acl");
+    writeFileSync(path, acl, { mode: 0o600 });
+    lines.push(`acl_file ${path}`);
+  }
+  writeFileSync(conf, `${lines.join("\n")}\n`);
   const child: ChildProcess = spawn(mosquittoPath, ["-c", conf], { stdio: "ignore" });
   const deadline = Date.now() + 10_000;
   while (!(await accepts(port))) {
@@ -61,7 +106,7 @@ export async function startMosquitto(
     await sleep(50);
   }
   return {
-    url: `mqtt://127.0.0.1:${port}`,
+    url: `${tls === undefined ? "mqtt" : "mqtts"}://127.0.0.1:${port}`,
     port,
     stop: async () => {
       if (child.exitCode === null) {
@@ -72,4 +117,27 @@ export async function startMosquitto(
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Per-device access for a broker whose user names are certificate common names: each
+ * terminal may publish and subscribe only under its own device topics, in the right
+ * direction; the centre's user may do everything.
+ */
+export function deviceAcl(topicPrefix: string, centreUser: string): string {
+  const device = `${topicPrefix}/devices/%u`;
+  return [
+    `pattern write ${device}/records`,
+    `pattern write ${device}/status`,
+    `pattern write ${device}/telemetry`,
+    `pattern write ${device}/commands/results`,
+    `pattern write ${device}/config/reported`,
+    `pattern read ${device}/acks`,
+    `pattern read ${device}/commands`,
+    `pattern read ${device}/config/desired`,
+    "",
+    `user ${centreUser}`,
+    `topic readwrite ${topicPrefix}/#`,
+    "",
+  ].join("\n");
 }

@@ -22,7 +22,11 @@ export interface SyncRig {
   readonly storedOrder: string[];
   /** How many deliveries the centre saw that it already held. */
   readonly duplicates: { count: number };
-  startCentral(brokerUrl: string, behaviour?: Partial<CentralBehaviour>): Promise<ReferenceCentral>;
+  startCentral(
+    brokerUrl: string,
+    behaviour?: Partial<CentralBehaviour>,
+    tls?: { ca: string; cert: string; key: string },
+  ): Promise<ReferenceCentral>;
   startSync(
     brokerUrl: string,
     mqtt?: AgentConfigInput["mqtt"],
@@ -47,13 +51,14 @@ export function syncRig(deviceId = "gate-1", logLevel = "debug"): SyncRig {
     log,
     storedOrder,
     duplicates,
-    async startCentral(brokerUrl, behaviour) {
+    async startCentral(brokerUrl, behaviour, tls) {
       const central = new ReferenceCentral({
         brokerUrl,
         topicPrefix: "basma",
         store,
         logger: log.logger,
         behaviour,
+        tls,
       });
       central.on("stored", ({ id, duplicate }) => {
         if (duplicate) duplicates.count += 1;
