@@ -24,6 +24,8 @@ export interface RunningAgent {
   readonly events: SessionEvents;
   /** Finishes the current write, says offline, closes the gate, the sensors and the queue. */
   stop(): Promise<void>;
+  /** The terminal's health as the status topic reports it. */
+  health(): LocalHealth;
 }
 
 export interface StartAgentOptions {
@@ -203,5 +205,5 @@ export function startAgent(
     })();
     return stopping;
   };
-  return { finished, gate, events, stop };
+  return { finished, gate, events, stop, health: localHealth };
 }

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suites drive for real: socat (pseudo-terminal
-# pairs for the serial tests), mosquitto (a second, independent MQTT broker) and umockdev
-# (umockdev-run replays USB devices to libusb for the U.are.U driver tests).
+# pairs for the serial tests), mosquitto (a second, independent MQTT broker), umockdev
+# (umockdev-run replays USB devices to libusb for the U.are.U driver tests) and systemd
+# (systemd-analyze, systemd-tmpfiles and systemd-notify check the service units offline).
 # Idempotent; without root or apt it says which suites will be skipped.
 set -uo pipefail
 need=()
 command -v socat >/dev/null 2>&1 || need+=(socat)
 command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || need+=(mosquitto)
 command -v umockdev-run >/dev/null 2>&1 || need+=(umockdev)
+command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "installing test tools from apt: ${need[*]}"
