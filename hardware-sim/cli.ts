@@ -61,9 +61,17 @@ const SENSOR_HELP = `Usage: basma-sim sensor [options]
 
 const CENTRAL_HELP = `Usage: basma-sim central [options]
 
+The centre's side of the MQTT contract: verifies each record's signature and chain,
+stores it, then acknowledges its id to the terminal.
+
   --broker URL        broker to subscribe on (default mqtt://127.0.0.1:${DEFAULT_BROKER_PORT})
-  --db PATH           where received records are stored (default .basma/central.sqlite)
+  --store FILE        where received records are stored (default .basma/central.sqlite)
   --topic-prefix P    MQTT topic prefix (default basma)
+  --ca FILE --cert FILE --key FILE
+                      mutual TLS for an mqtts:// broker: the CA and the centre's own
+                      client certificate and key (PEM)
+  --ack-delay-ms MS   hold every acknowledgement this long (a slow centre)
+  --ack-copies N      send every acknowledgement N times (duplicate deliveries)
   -h, --help          show this help
 `;
 
@@ -171,28 +179,46 @@ async function sensorCommand(args: string[]): Promise<number> {
 async function centralCommand(args: string[]): Promise<number> {
   const { values } = parseCommandLine(args, {
     broker: { type: "string" },
-    db: { type: "string" },
+    store: { type: "string" },
     "topic-prefix": { type: "string" },
+    ca: { type: "string" },
+    cert: { type: "string" },
+    key: { type: "string" },
+    "ack-delay-ms": { type: "string" },
+    "ack-copies": { type: "string" },
     help: { type: "boolean", short: "h" },
   });
   if (values.help === true) return help(CENTRAL_HELP);
   const brokerUrl = values.broker ?? `mqtt://127.0.0.1:${DEFAULT_BROKER_PORT}`;
   if (!/^(mqtts?|wss?):\/\//.test(brokerUrl))
     throw new UsageError(`--broker expects an mqtt:// or mqtts:// URL, got "${brokerUrl}"`);
+  const { ca, cert, key } = values;
+  const tlsGiven = [ca, cert, key].filter((v) => v !== undefined).length;
+  if (tlsGiven !== 0 && tlsGiven !== 3)
+    throw new UsageError("--ca, --cert and --key go together (mutual TLS)");
+  const tls =
+    ca !== undefined && cert !== undefined && key !== undefined ? { ca, cert, key } : undefined;
+  const behaviour = {
+    ackDelayMs:
+      parseIntegerOption("ack-delay-ms", values["ack-delay-ms"], { min: 0, max: 3_600_000 }) ?? 0,
+    ackCopies: parseIntegerOption("ack-copies", values["ack-copies"], { min: 1, max: 100 }) ?? 1,
+  };
   const signal = interruptSignal();
-  const store = new CentralStore(values.db ?? join(".basma", "central.sqlite"));
+  const store = new CentralStore(values.store ?? join(".basma", "central.sqlite"));
   const logger = createLogger({ name: "basma-central", level: "info" });
   const central = new ReferenceCentral({
     brokerUrl,
     topicPrefix: values["topic-prefix"] ?? "basma",
     store,
     logger,
+    tls,
+    behaviour,
   });
   central.on("stored", (stored) => {
     logger.info({ event: "record-stored", ...stored }, "record stored and acknowledged");
   });
   await central.start();
-  logger.info({ broker: brokerUrl }, "reference centre listening");
+  logger.info({ broker: brokerUrl, ...behaviour }, "reference centre listening");
   await untilAborted(signal);
   await central.stop();
   store.close();
