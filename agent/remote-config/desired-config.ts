@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { CentreKeys } from "../commands/centre-keys.js";
+import { CentreKeyError, CentreKeys } from "../commands/centre-keys.js";
 import { firstIssue, keyIdSchema, openSignedEnvelope } from "../commands/signed-envelope.js";
 import { ConfigError, parseAgentConfig } from "../config/load.js";
 import type { AgentConfig } from "../config/schema.js";
@@ -131,7 +131,39 @@ export function validateDesiredConfig(desired: DesiredConfig, running: AgentConf
       desired.generation,
     );
   }
+  checkCentreKeys(config, running, desired.generation);
   return config;
+}
+
+/**
+ * The centre must still be able to reach the terminal under the new configuration:
+ * its command keys have to exist and load, or every later command and configuration,
+ * including the one that would repair this, would be refused.
+ */
+function checkCentreKeys(config: AgentConfig, running: AgentConfig, generation: number): void {
+  const keyFiles = (valueAt(config, ["commands", "centreKeys"]) ?? {}) as Record<string, string>;
+  const runningKeys = (valueAt(running, ["commands", "centreKeys"]) ?? {}) as Record<
+    string,
+    string
+  >;
+  if (Object.keys(keyFiles).length === 0) {
+    if (Object.keys(runningKeys).length === 0) return;
+    throw new DesiredConfigRefused(
+      "invalid-config",
+      "commands.centreKeys: a configuration without centre keys would lock the centre out",
+      generation,
+    );
+  }
+  try {
+    CentreKeys.fromFiles(keyFiles);
+  } catch (error) {
+    if (!(error instanceof CentreKeyError)) throw error;
+    throw new DesiredConfigRefused(
+      "invalid-config",
+      `commands.centreKeys: ${error.message}`,
+      generation,
+    );
+  }
 }
 
 function valueAt(value: unknown, path: readonly string[]): unknown {

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from "
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { parseAgentConfig } from "../../../agent/config/load.js";
-import type { AgentConfig } from "../../../agent/config/schema.js";
+import { agentConfigSchema, type AgentConfig } from "../../../agent/config/schema.js";
 import { recoverConfigAtStartup } from "../../../agent/remote-config/config-recovery.js";
 import { REDACTED } from "../../../agent/remote-config/redact-secrets.js";
 import { RemoteConfig } from "../../../agent/remote-config/remote-config.js";
@@ -226,4 +226,28 @@ describe("configuration pushed by the centre", () => {
     await remote.handleDesired(desired(24, NEW_CONFIG));
     expect(t.restarts).toEqual(["configuration generation 24"]);
   });
+
+  // Runs once the agent's schema has the commands section (agent/commands/commands-config.ts).
+  it.skipIf(!("commands" in agentConfigSchema.shape))(
+    "refuses centre keys that would lock the centre out",
+    async () => {
+      const dir = tempDir("basma-keys-");
+      const pem = join(dir, "centre.pem");
+      centre.writePublicKey(pem);
+      const keyed = { ...LOCAL_CONFIG, commands: { centreKeys: { [centre.keyId]: pem } } };
+      const t = terminal(keyed);
+      const { remote } = t.start();
+      await remote.handleDesired(desired(30, LOCAL_CONFIG));
+      await remote.handleDesired(
+        desired(31, { ...LOCAL_CONFIG, commands: { centreKeys: { k: join(dir, "absent.pem") } } }),
+      );
+      expect(t.restarts).toEqual([]);
+      expect(t.reports.map((r) => r.lastDesired?.reason)).toEqual([
+        expect.stringContaining("would lock the centre out"),
+        expect.stringContaining("ENOENT"),
+      ]);
+      await remote.handleDesired(desired(32, { ...keyed, logging: { level: "warn" } }));
+      expect(t.restarts).toEqual(["configuration generation 32"]);
+    },
+  );
 });
