@@ -2,8 +2,8 @@ import type { GreyImage } from "../../drivers/sensor.js";
 import { CALIBRATED_MODEL } from "./calibrated-model.js";
 import { measureConditionFeatures, type ConditionFeatures } from "./condition-features.js";
 import { featureVector } from "./feature-vector.js";
-import { greyLevelsAt } from "./grey-levels.js";
 import { SIDE_RANGE } from "./image-file/decode-image.js";
+import { surveyImage, surveyLevels } from "./image-survey.js";
 import { ImageFileError } from "./image-file/image-file-error.js";
 import {
   ISO29794_MEASURES_VERSION,
@@ -101,12 +101,10 @@ export function assessQuality(image: GreyImage): QualityReport {
     }
     throw error;
   }
-  const [low = 0, platen = 255] = greyLevelsAt(
-    image.pixels.subarray(0, image.width * image.height),
-    [0.02, 0.98],
-  );
+  const survey = surveyImage(image);
+  const [low = 0, platen = 255] = surveyLevels(survey, [0.02, 0.98]);
   if (platen - low < STRUCTURELESS_SPREAD) return noFinger();
-  const conditionFeatures = measureConditionFeatures(image, platen);
+  const conditionFeatures = measureConditionFeatures(image, platen, survey);
   const output = evaluateModel(CALIBRATED_MODEL, featureVector(iso, conditionFeatures));
 
   const { condition, confidence } = verdictOf(output.probabilities);

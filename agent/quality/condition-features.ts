@@ -1,5 +1,5 @@
 import type { GreyImage } from "../../drivers/sensor.js";
-import { greyLevelsAt } from "./grey-levels.js";
+import { SURVEY_BLOCK, surveyImage, surveyLevels, type ImageSurvey } from "./image-survey.js";
 
 /**
  * Image statistics that tell capture conditions apart where the ISO/IEC 29794-4 measures
@@ -39,7 +39,7 @@ export interface ConditionFeatures {
   readonly smearDirectionality: number;
 }
 
-const BLOCK = 16;
+const BLOCK = SURVEY_BLOCK;
 const BLOCK_PIXELS = BLOCK * BLOCK;
 const FINGER_DEVIATION = 10;
 const FAINT_RIDGE_DEVIATION = 25;
@@ -54,36 +54,6 @@ const DARK_FLAT_DEVIATION = 18;
  * reentry).
  */
 const block = { dark: 0, valleySum: 0, valleySquares: 0 };
-
-/**
- * Sums and sums of squares of the 16x16 blocks of block row `by`, into `sums` and `squares`,
- * read row by row so memory is read in order.
- */
-function sumBlockRow(
-  pixels: Uint8Array,
-  width: number,
-  by: number,
-  columns: number,
-  sums: Int32Array,
-  squares: Int32Array,
-): void {
-  sums.fill(0);
-  squares.fill(0);
-  for (let y = by * BLOCK; y < (by + 1) * BLOCK; y++) {
-    let i = y * width;
-    for (let bx = 0; bx < columns; bx++) {
-      let sum = 0;
-      let sumSquares = 0;
-      for (const end = i + BLOCK; i < end; i++) {
-        const value = pixels[i] as number;
-        sum += value;
-        sumSquares += value * value;
-      }
-      sums[bx] = (sums[bx] as number) + sum;
-      squares[bx] = (squares[bx] as number) + sumSquares;
-    }
-  }
-}
 
 /**
  * The block's pixels darker than its mean (ridge), and the sum and sum of squares of the
@@ -117,67 +87,18 @@ function splitBlock(
 }
 
 /**
- * Mean absolute 4-neighbour Laplacian and the coherence of the summed gradient tensor.
- * Each row's sums are integers that fit 32 bits (at most 1020 a pixel for the Laplacian,
- * 65025 for a product), so they build up in integer registers and the totals are exact.
- */
-function gradientStatistics(image: GreyImage): { laplacian: number; coherence: number } {
-  const { width, height, pixels } = image;
-  let laplacian = 0;
-  let gxx = 0;
-  let gyy = 0;
-  let gxy = 0;
-  for (let y = 1; y < height - 1; y++) {
-    const row = y * width;
-    let rowLaplacian = 0;
-    let rowXx = 0;
-    let rowYy = 0;
-    let rowXy = 0;
-    let left = pixels[row] as number;
-    let centre = pixels[row + 1] as number;
-    const end = row + width - 1;
-    for (let i = row + 1; i < end; i++) {
-      const right = pixels[i + 1] as number;
-      const up = pixels[i - width] as number;
-      const down = pixels[i + width] as number;
-      // Absolute value without a branch, which the sign of a Laplacian would mispredict.
-      const laplace = 4 * centre - left - right - up - down;
-      const sign = laplace >> 31;
-      rowLaplacian += (laplace ^ sign) - sign;
-      const gx = right - left;
-      const gy = down - up;
-      rowXx += gx * gx;
-      rowYy += gy * gy;
-      rowXy += gx * gy;
-      left = centre;
-      centre = right;
-    }
-    laplacian += rowLaplacian;
-    gxx += rowXx;
-    gyy += rowYy;
-    gxy += rowXy;
-  }
-  const inner = (width - 2) * (height - 2);
-  const energy = gxx + gyy;
-  return {
-    laplacian: laplacian / (4 * inner),
-    coherence: energy === 0 ? 0 : Math.sqrt((gxx - gyy) * (gxx - gyy) + 4 * gxy * gxy) / energy,
-  };
-}
-
-/**
  * Computes the condition features of an 8-bit image of at least 16x16 pixels.
- * `platenLevel` is the image's 98th-percentile grey level, for a caller that has it.
+ * `platenLevel` is the image's 98th-percentile grey level, and `survey` its survey, for a
+ * caller that has them.
  */
 export function measureConditionFeatures(
   image: GreyImage,
-  platenLevel = greyLevelsAt(image.pixels.subarray(0, image.width * image.height), [0.98])[0] ??
-    255,
+  platenLevel?: number,
+  survey: ImageSurvey = surveyImage(image),
 ): ConditionFeatures {
   const { width, height } = image;
-  const columns = Math.floor(width / BLOCK);
-  const rows = Math.floor(height / BLOCK);
-  const platen = Math.max(1, platenLevel);
+  const { blockColumns: columns, blockRows: rows, blockSums, blockSquares } = survey;
+  const platen = Math.max(1, platenLevel ?? surveyLevels(survey, [0.98])[0] ?? 255);
 
   let finger = 0;
   let border = 0;
@@ -194,15 +115,12 @@ export function measureConditionFeatures(
   let texture = 0;
   const { pixels } = image;
   const darkFlatLimit = DARK_FLAT_LEVEL * platen;
-  const sums = new Int32Array(columns);
-  const squares = new Int32Array(columns);
   for (let by = 0; by < rows; by++) {
-    sumBlockRow(pixels, width, by, columns, sums, squares);
     for (let bx = 0; bx < columns; bx++) {
-      const sum = sums[bx] as number;
+      const sum = blockSums[by * columns + bx] as number;
       const mean = sum / BLOCK_PIXELS;
       const deviation = Math.sqrt(
-        Math.max(0, (squares[bx] as number) / BLOCK_PIXELS - mean * mean),
+        Math.max(0, (blockSquares[by * columns + bx] as number) / BLOCK_PIXELS - mean * mean),
       );
       const onBorder = bx === 0 || by === 0 || bx === columns - 1 || by === rows - 1;
       if (onBorder) border++;
@@ -231,7 +149,11 @@ export function measureConditionFeatures(
     }
   }
   const blocks = Math.max(1, rows * columns);
-  const { laplacian, coherence } = gradientStatistics(image);
+  const { gxx, gyy, gxy } = survey;
+  const energy = gxx + gyy;
+  const coherence =
+    energy === 0 ? 0 : Math.sqrt((gxx - gyy) * (gxx - gyy) + 4 * gxy * gxy) / energy;
+  const laplacian = survey.laplacian / (4 * (width - 2) * (height - 2));
   const ridgeContrast = finger === 0 ? 0 : deviationSum / finger / 128;
   const halfDiagonal = Math.hypot(width, height) / 2;
   return {
