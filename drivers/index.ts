@@ -43,4 +43,5 @@ export type {
   UsbDeviceIdentity,
   UsbMatch,
   UsbTransport,
+  WatchUsbArrivals,
 } from "./uru4000/usb-transport.js";

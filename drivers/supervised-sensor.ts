@@ -43,6 +43,11 @@ export interface SupervisorOptions {
    */
   readonly statusForOpenFailure?:
     ((error: unknown) => "missing" | "faulty" | undefined) | undefined;
+  /**
+   * Drivers that hear a device arrive (USB hot-plug) end the backoff wait early: this
+   * calls `retryNow` on each arrival and returns an unsubscribe function.
+   */
+  readonly wakeOn?: ((retryNow: () => void) => () => void) | undefined;
 }
 
 const DEFAULT_BACKOFF = { initialMs: 500, maxMs: 30_000 } as const;
@@ -62,6 +67,7 @@ export class SupervisedSensor implements FingerprintSensor {
   readonly #unansweredLimit: number;
   readonly #random: () => number;
   readonly #statusForOpenFailure: SupervisorOptions["statusForOpenFailure"];
+  readonly #wakeOn: SupervisorOptions["wakeOn"];
   readonly #listeners = new Set<(status: SensorStatus) => void>();
   #status: SensorStatus = "connecting";
   #description: SensorDescription | undefined;
@@ -78,6 +84,7 @@ export class SupervisedSensor implements FingerprintSensor {
     this.#unansweredLimit = options.unansweredLimit ?? 2;
     this.#random = options.random ?? Math.random;
     this.#statusForOpenFailure = options.statusForOpenFailure;
+    this.#wakeOn = options.wakeOn;
   }
 
   get status(): SensorStatus {
@@ -166,7 +173,10 @@ export class SupervisedSensor implements FingerprintSensor {
           { sensorId: this.id, err: error, attempt, retryInMs: delayMs },
           "sensor unavailable",
         );
-        await sleep(delayMs, lifetime).catch(() => undefined);
+        const arrival = new AbortController();
+        const unsubscribe = this.#wakeOn?.(() => arrival.abort());
+        await sleep(delayMs, AbortSignal.any([lifetime, arrival.signal])).catch(() => undefined);
+        unsubscribe?.();
         if (isAborted(lifetime)) throw abortError(lifetime, `opening sensor ${this.id}`);
       }
     }

@@ -15,6 +15,7 @@ import {
   type UsbFailureKind,
   type UsbMatch,
   type UsbTransport,
+  type WatchUsbArrivals,
 } from "./usb-transport.js";
 
 /** Interface class, subclass and protocol of the reader's one vendor interface. */
@@ -47,6 +48,16 @@ export const openLibusbTransport: OpenUsbTransport = async (match, signal) => {
     "disconnected",
     `no USB device ${wanted} with serial number ${match.serialNumber ?? "(any)"} is plugged in`,
   );
+};
+
+/** Hot-plug attach events from libusb for devices with `match`'s ids. */
+export const watchLibusbArrivals: WatchUsbArrivals = (match, listener) => {
+  const onAttach = (device: Device): void => {
+    const { idVendor, idProduct } = device.deviceDescriptor;
+    if (idVendor === match.vendorId && idProduct === match.productId) listener();
+  };
+  usb.on("attach", onAttach);
+  return () => usb.removeListener("attach", onAttach);
 };
 
 async function openCandidate(device: Device, match: UsbMatch): Promise<UsbTransport | undefined> {

@@ -20,7 +20,12 @@ import {
 import { formatUsbId, URU4000_MODELS, type Uru4000Profile } from "./models.js";
 import { ReaderSession, type DeviceVersions, type SessionLogger } from "./reader-session.js";
 import { ReaderFaultyError, toSensorError } from "./transfer-errors.js";
-import { isUsbTransferError, type OpenUsbTransport, type UsbTransport } from "./usb-transport.js";
+import {
+  isUsbTransferError,
+  type OpenUsbTransport,
+  type UsbTransport,
+  type WatchUsbArrivals,
+} from "./usb-transport.js";
 
 /** The configuration of a sensor of kind "usb". */
 export type UsbSensorConfig = Extract<SensorConfig, { kind: "usb" }>;
@@ -29,6 +34,8 @@ export interface Uru4000SensorOptions {
   /** Replaces libusb, e.g. with the simulator's transport. */
   readonly openTransport?: OpenUsbTransport | undefined;
   readonly logger?: (SessionLogger & { info(obj: object, msg: string): void }) | undefined;
+  /** Replaces libusb's hot-plug attach events, e.g. with the simulator's. */
+  readonly watchArrivals?: WatchUsbArrivals | undefined;
   /** Seeds for the obfuscation key requests; random unless a replay needs them fixed. */
   readonly seedSource?: (() => number) | undefined;
 }
@@ -51,6 +58,7 @@ export class Uru4000Sensor implements FingerprintSensor {
   readonly #config: UsbSensorConfig;
   readonly #profile: Uru4000Profile;
   readonly #openTransport: OpenUsbTransport | undefined;
+  readonly #watchArrivals: WatchUsbArrivals | undefined;
   readonly #logger: Uru4000SensorOptions["logger"];
   readonly #seedSource: () => number;
   #session: Session | undefined;
@@ -64,6 +72,7 @@ export class Uru4000Sensor implements FingerprintSensor {
     this.#config = config;
     this.#profile = URU4000_MODELS[config.model];
     this.#openTransport = options.openTransport;
+    this.#watchArrivals = options.watchArrivals;
     this.#logger = options.logger;
     this.#seedSource = options.seedSource ?? (() => randomInt(0, 2 ** 32));
   }
@@ -84,6 +93,26 @@ export class Uru4000Sensor implements FingerprintSensor {
     });
     this.#opening = { promise, cancel };
     return promise;
+  }
+
+  /** Calls `listener` when a reader with the configured ids is plugged in; returns an unsubscribe. */
+  onArrival(listener: () => void): () => void {
+    if (this.#watchArrivals) return this.#watchArrivals(this.#config.match, listener);
+    // libusb is loaded only once a USB sensor is used, so its hot-plug watch starts late.
+    let stop: (() => void) | undefined;
+    let cancelled = false;
+    void import("./libusb-transport.js").then(
+      ({ watchLibusbArrivals }) => {
+        if (!cancelled) stop = watchLibusbArrivals(this.#config.match, listener);
+      },
+      (error: unknown) => {
+        this.#logger?.warn({ sensorId: this.id, err: error }, "USB hot-plug events unavailable");
+      },
+    );
+    return () => {
+      cancelled = true;
+      stop?.();
+    };
   }
 
   describe(): SensorDescription {

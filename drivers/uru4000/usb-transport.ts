@@ -83,3 +83,9 @@ export interface UsbMatch {
  * such reader is plugged in.
  */
 export type OpenUsbTransport = (match: UsbMatch, signal?: AbortSignal) => Promise<UsbTransport>;
+
+/**
+ * Calls `listener` whenever a device with `match`'s vendor and product id is plugged in
+ * (hot-plug attach); returns an unsubscribe function.
+ */
+export type WatchUsbArrivals = (match: UsbMatch, listener: () => void) => () => void;

@@ -14,6 +14,7 @@ import {
   type OpenUsbTransport,
   type TransferOptions,
   type UsbDeviceIdentity,
+  type WatchUsbArrivals,
 } from "../../drivers/uru4000/usb-transport.js";
 import { renderPrint } from "../prints/render-print.js";
 import { blockLayout, encodeFrame } from "./frame-encoder.js";
@@ -49,6 +50,7 @@ export class SimulatedUru4000 {
   readonly #interrupts: number[] = [];
   readonly #waiters = new Set<Waiter>();
   readonly #detachListeners = new Set<() => void>();
+  readonly #arrivalListeners = new Set<() => void>();
   readonly #images = new Map<number, Uint8Array>();
   #plugged = true;
   #generation = 0;
@@ -89,6 +91,15 @@ export class SimulatedUru4000 {
     }
     this.openTransports++;
     return Promise.resolve(new SimulatedTransport(this, this.#generation));
+  };
+
+  /** For the driver: hot-plug attach events, one per plugIn(). */
+  readonly watchArrivals: WatchUsbArrivals = (match, listener) => {
+    if (match.vendorId !== this.identity.vendorId || match.productId !== this.identity.productId) {
+      return () => undefined;
+    }
+    this.#arrivalListeners.add(listener);
+    return () => this.#arrivalListeners.delete(listener);
   };
 
   get mode(): number {
@@ -142,6 +153,7 @@ export class SimulatedUru4000 {
     if (this.#plugged) return;
     this.#plugged = true;
     this.#powerOff();
+    for (const listener of [...this.#arrivalListeners]) listener();
   }
 
   // ---- the device side of each transfer, called by SimulatedTransport ----

@@ -199,6 +199,23 @@ describe("U.are.U under the supervisor", () => {
     expect(reader.openTransports).toBe(0);
   });
 
+  it("reopens as soon as the reader is plugged back in, not at the end of a long backoff", async () => {
+    const reader = new SimulatedUru4000({ model: "uru4000b", serialNumber: "SN-7" });
+    const sensor = createSensor(config, {
+      openUsbTransport: reader.openTransport,
+      watchUsbArrivals: reader.watchArrivals,
+      supervisor: { backoff: { initialMs: 600_000, maxMs: 600_000 }, random: () => 0.99 },
+    });
+    await sensor.open();
+    reader.unplug();
+    await failure(sensor.waitForFinger({ timeoutMs: 1_000 }));
+    await waitFor("status missing", () => sensor.status === "missing");
+    reader.plugIn();
+    await waitFor("status ready", () => sensor.status === "ready", 5_000);
+    await sensor.close();
+    expect(reader.openTransports).toBe(0);
+  });
+
   it("reports missing when the reader is not plugged in at start-up", async () => {
     const reader = new SimulatedUru4000({ model: "uru4000b", serialNumber: "SN-7" });
     reader.unplug();
