@@ -17,7 +17,7 @@ export type SensorStatus =
   | "ready"
   /** Unplugged, hung or failing: being reopened with backoff. */
   | "lost"
-  /** Not plugged in (a USB reader that is away): reopened, with backoff, once it is back. */
+  /** Not plugged in (a USB reader away): reopened when it returns, at once where hot-plug tells. */
   | "missing"
   /** Still not answering after a reset: needs a person; reopening goes on with backoff. */
   | "faulty"
