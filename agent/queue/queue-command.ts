@@ -38,13 +38,15 @@ Exit status: 0 ok, 1 failure (or, for stats, a chain that does not verify),
 
 const STATS_HELP = `Usage: basma-agent queue stats [--config FILE] [--json] [--deep]
 
-Counts by state (pending, in flight, acknowledged, deleted tombstones), payload bytes,
-oldest and newest waiting record, last seq issued, the storage health level with its
-reasons, and the chain verification result.
+Counts by state (pending, in flight, quarantined, acknowledged, deleted tombstones),
+payload bytes, oldest and newest waiting record, last seq issued, the storage health
+level with its reasons, the chain verification result and the chain epoch. Quarantined
+records failed authentication when leased: they are kept and never sent.
 
-  --deep        also decrypt every waiting payload and check it against its chain digest
+  --deep        also decrypt every waiting payload and check it against its chain digest,
+                and run SQLite's quick_check over every page of the file
   --json        one JSON object
-Exit status 1 when the chain does not verify.
+Exit status 1 when the chain does not verify (or, with --deep, a page is damaged).
 `;
 
 const LIST_HELP = `Usage: basma-agent queue list [--config FILE] [--json] [--limit N] [--all]
@@ -180,22 +182,29 @@ async function stats(args: readonly string[], output: CommandOutput): Promise<nu
     const summary = outbox.stats();
     const health = outbox.health();
     const chain = outbox.verifyChain({ decrypt: values.deep === true });
+    const pages = values.deep === true ? outbox.checkPages() : undefined;
+    const quarantined = outbox.quarantined();
+    const { epoch, follows } = outbox.chain();
     const { pending, "in-flight": inFlight, acknowledged, deleted } = inventory.states;
     const report = {
       path: outbox.path,
       records: {
-        waiting: pending.records + inFlight.records,
+        waiting: pending.records + inFlight.records + inventory.quarantined.records,
         pending: pending.records,
         inFlight: inFlight.records,
+        quarantined: inventory.quarantined.records,
         acknowledged: acknowledged.records,
         deleted: deleted.records,
       },
       payloadBytes: {
-        waiting: pending.payloadBytes + inFlight.payloadBytes,
+        waiting: pending.payloadBytes + inFlight.payloadBytes + inventory.quarantined.payloadBytes,
         pending: pending.payloadBytes,
         inFlight: inFlight.payloadBytes,
+        quarantined: inventory.quarantined.payloadBytes,
       },
+      quarantined,
       oldestCreatedAt: inventory.oldestCreatedAt,
+      oldestEnqueuedAt: summary.oldestEnqueuedAt,
       newestCreatedAt: inventory.newestCreatedAt,
       lastSeq: summary.lastSeq,
       health: {
@@ -211,25 +220,41 @@ async function stats(args: readonly string[], output: CommandOutput): Promise<nu
         checked: chain.checked,
         problems: chain.problems,
         deep: values.deep === true,
+        epoch: epoch?.toString("hex") ?? null,
+        follows:
+          follows === null
+            ? null
+            : { epoch: follows.epoch?.toString("hex") ?? null, seq: follows.seq },
       },
+      ...(pages === undefined ? {} : { pages }),
     };
+    const ok = chain.ok && (pages === undefined || pages === "ok");
     if (values.json === true) output.out(`${JSON.stringify(report, null, 2)}\n`);
     else {
       const lines = [
         `queue     ${report.path}`,
-        `records   ${report.records.waiting} waiting (${pending.records} pending, ${inFlight.records} in flight); ${acknowledged.records} acknowledged, ${deleted.records} tombstones`,
+        `records   ${report.records.waiting} waiting (${pending.records} pending, ${inFlight.records} in flight${quarantined.length > 0 ? `, ${report.records.quarantined} QUARANTINED` : ""}); ${acknowledged.records} acknowledged, ${deleted.records} tombstones`,
+        ...quarantined
+          .slice(0, 20)
+          .map((q) => `          - quarantined seq ${q.seq} ${q.id}: ${q.reason} (kept, not sent)`),
         `size      ${kib(report.payloadBytes.waiting)} waiting`,
-        `oldest    ${report.oldestCreatedAt ?? "-"}`,
+        `oldest    ${report.oldestCreatedAt ?? "-"}${report.oldestEnqueuedAt === null ? "" : ` (queued ${report.oldestEnqueuedAt})`}`,
         `newest    ${report.newestCreatedAt ?? "-"}`,
         `last seq  ${report.lastSeq}`,
         `storage   ${health.level}: ${health.records} of ${health.limits.maxRecords} records, ${kib(health.bytes)} of ${kib(health.limits.maxBytes)}${health.freeDiskBytes === null ? "" : `, ${kib(health.freeDiskBytes)} free on disk`}`,
         ...health.reasons.map((reason) => `          - ${reason}`),
         `chain     ${chain.ok ? "verified" : "DOES NOT VERIFY"} (${chain.checked} rows${values.deep === true ? ", payloads decrypted and checked" : ""})`,
         ...chain.problems.map((problem) => `          - ${problem}`),
+        `epoch     ${report.chain.epoch ?? "none (a chain begun before epochs)"}${report.chain.follows === null ? "" : `, begun after a reset: follows seq ${report.chain.follows.seq}${report.chain.follows.epoch === null ? "" : ` of epoch ${report.chain.follows.epoch}`}`}`,
+        ...(pages === undefined
+          ? []
+          : [
+              `pages     ${pages === "ok" ? "ok (quick_check of every page)" : `DAMAGED: ${pages}`}`,
+            ]),
       ];
       output.out(`${lines.join("\n")}\n`);
     }
-    return chain.ok ? EXIT.ok : EXIT.failure;
+    return ok ? EXIT.ok : EXIT.failure;
   } finally {
     outbox.close();
   }
@@ -349,6 +374,7 @@ async function exportRecords(args: readonly string[], output: CommandOutput): Pr
         encoding: decrypt ? "cbor-base64" : "aes-256-gcm-base64",
         decrypted: decrypt,
         signer: outbox.signer.toString("base64"),
+        epoch: outbox.chain().epoch?.toString("hex") ?? null,
         records: total,
       }),
     );

@@ -54,14 +54,22 @@ function checkFile(path: string): string {
           "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'records'",
         )
         .all();
-      const counts = indexes.map(
-        ({ name }) =>
-          db
-            ?.prepare<[], { n: number }>(
-              `SELECT count(*) AS n FROM records INDEXED BY "${name.replaceAll('"', '""')}"`,
-            )
-            .get()?.n,
-      );
+      // A bare count(*) would pick whichever index is smallest; a condition on each
+      // index's first column makes SQLite walk that very index.
+      const counts = indexes.map(({ name }) => {
+        const quoted = `"${name.replaceAll('"', '""')}"`;
+        const first = db
+          ?.prepare<[string], { name: string }>(
+            "SELECT name FROM pragma_index_info(?) ORDER BY seqno LIMIT 1",
+          )
+          .get(name)?.name;
+        if (first === undefined) return undefined;
+        return db
+          ?.prepare<[], { n: number }>(
+            `SELECT count(*) AS n FROM records INDEXED BY ${quoted} WHERE "${first.replaceAll('"', '""')}" IS NOT NULL`,
+          )
+          .get()?.n;
+      });
       if (new Set(counts).size > 1)
         problems.push(`the records indexes disagree on the row count (${counts.join(", ")})`);
       if (tables.has("chain_head")) {

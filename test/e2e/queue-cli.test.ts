@@ -15,6 +15,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { Outbox } from "../../agent/queue/outbox.js";
 import { decodeCaptureRecord } from "../../agent/records/record-codec.js";
@@ -80,9 +81,16 @@ describe("basma-agent queue", () => {
       oldestCreatedAt: string;
       newestCreatedAt: string;
       health: { level: string; reasons: string[] };
-      chain: { ok: boolean; checked: number; problems: string[] };
+      chain: { ok: boolean; checked: number; problems: string[]; epoch: string | null };
+      quarantined: unknown[];
+      oldestEnqueuedAt: string;
     };
-    expect(stats.records).toMatchObject({ waiting: 3, pending: 3, inFlight: 0 });
+    expect(stats.records).toMatchObject({ waiting: 3, pending: 3, inFlight: 0, quarantined: 0 });
+    expect(stats.quarantined).toEqual([]);
+    expect(stats.chain.epoch).toMatch(/^[0-9a-f]{32}$/);
+    expect(Date.parse(stats.oldestEnqueuedAt)).toBeGreaterThanOrEqual(
+      Date.parse(stats.oldestCreatedAt),
+    );
     expect((stats.records.acknowledged ?? 0) + (stats.records.deleted ?? 0)).toBeLessThanOrEqual(2);
     expect(stats.payloadBytes.waiting).toBeGreaterThan(3 * 256 * 288);
     expect(stats.lastSeq).toBe(5);
@@ -95,6 +103,8 @@ describe("basma-agent queue", () => {
     expect(text.stdout).toMatch(/3 waiting \(3 pending, 0 in flight\)/);
     expect(text.stdout).toMatch(/last seq\s+5/);
     expect(text.stdout).toMatch(/chain\s+verified/);
+    expect(text.stdout).toMatch(/pages\s+ok \(quick_check of every page\)/);
+    expect(text.stdout).toMatch(/epoch\s+[0-9a-f]{32}/);
   });
 
   it("list: metadata only, oldest first, with --limit", async () => {
@@ -171,12 +181,24 @@ describe("basma-agent queue", () => {
 
   it("recover: salvages readable records from a file with garbage pages, once", async () => {
     const { path, config, live } = queueWith(24, { acknowledge: 2 });
+    const schema = new Database(path, { readonly: true });
+    const stateIndexRoot =
+      schema
+        .prepare<[], { rootpage: number }>(
+          "SELECT rootpage FROM sqlite_master WHERE name = 'records_by_state'",
+        )
+        .get()?.rootpage ?? 0;
+    schema.close();
+    expect(stateIndexRoot).toBeGreaterThan(1);
     // Garbage over a stretch in the middle of the file, as a failing card might leave it.
     const size = statSync(path).size;
     const fd = openSync(path, "r+");
     const garbage = Buffer.alloc(48 * 1024);
     for (let i = 0; i < garbage.length; i++) garbage[i] = (i * 131 + 7) & 0xff;
     writeSync(fd, garbage, 0, garbage.length, Math.floor(size / 2 / 4096) * 4096);
+    // The start-up check reads indexes, not payload pages (its cost must not grow with
+    // the queue): damage to the state index is what it catches here.
+    writeSync(fd, garbage, 0, 4096, (stateIndexRoot - 1) * 4096);
     expect(fstatSync(fd).size).toBe(size);
     closeSync(fd);
     // The agent's start-up check moves it aside and starts a fresh queue.
