@@ -35,9 +35,16 @@ export class Inspection {
     this.#db = db;
     this.#dataKey = dataKey;
     this.#epoch = epoch;
+    // The trigger-kept totals cover every row not yet scrubbed; acknowledged rows (only
+    // ever there between an acknowledgement and its scrub) and leases are index ranges.
     this.#liveTotals = db.prepare(
-      `SELECT count(*) AS records, sum(payload_bytes) AS payloadBytes,
-         sum(state = 'in-flight') AS inFlight FROM records WHERE ${LIVE}`,
+      `SELECT
+         (SELECT value FROM counters WHERE name = 'stored_records')
+           - (SELECT count(*) FROM records WHERE state = 'acknowledged') AS records,
+         (SELECT value FROM counters WHERE name = 'stored_bytes')
+           - (SELECT coalesce(sum(payload_bytes), 0) FROM records WHERE state = 'acknowledged')
+           AS payloadBytes,
+         (SELECT count(*) FROM records WHERE state = 'in-flight') AS inFlight`,
     );
     // Seq order is queue order: the first live row is the one waiting longest.
     this.#oldest = db.prepare(
