@@ -38,7 +38,9 @@ function reference(image: GreyImage) {
     }
   }
   const histogram = new Array<number>(256).fill(0);
-  for (const value of pixels.subarray(0, width * height)) histogram[value] += 1;
+  for (const value of pixels.subarray(0, width * height)) {
+    histogram[value] = (histogram[value] ?? 0) + 1;
+  }
   let laplacian = 0;
   let gxx = 0;
   let gyy = 0;
