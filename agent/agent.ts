@@ -1,5 +1,7 @@
 import { dirname, resolve } from "node:path";
 import { createSensor, type CreateGpioOptions } from "../drivers/index.js";
+import { startCentreControl, type ConfigOrigin } from "./centre-control.js";
+import type { RecentLog } from "./commands/recent-log.js";
 import { QueueRoom, runCaptureLoop } from "./capture/capture-loop.js";
 import { SensorPool } from "./capture/sensor-pool.js";
 import { SessionEvents, type TimedSessionEvent } from "./capture/session-events.js";
@@ -31,6 +33,12 @@ export interface RunningAgent {
 export interface StartAgentOptions {
   /** For tests: the simulated GPIO instance to drive. */
   readonly gpio?: CreateGpioOptions | undefined;
+  /** The configuration file this start loaded, for configuration pushed by the centre. */
+  readonly origin?: ConfigOrigin | undefined;
+  /** Schedules a restart into the configuration file as it is then (remote config, commands). */
+  readonly requestRestart?: ((reason: string) => void) | undefined;
+  /** The last log lines, for the diagnostics command. */
+  readonly recentLog?: RecentLog | undefined;
 }
 
 /** Wires the layers: gate I/O, sensors, capture loop, display events, durable queue, sync. */
@@ -136,6 +144,33 @@ export function startAgent(
   reportQueueHealth = () => {
     sync.healthChanged();
   };
+  // Healthy: the broker reached and a sensor open (what a pushed configuration must reach).
+  const healthy = new Promise<void>((resolveHealthy) => {
+    const check = (): void => {
+      if (sync.connected && supervisedSensors.some((s) => s.status === "ready")) resolveHealthy();
+    };
+    sync.onUp(check);
+    for (const sensor of supervisedSensors) sensor.onStatus(check);
+  });
+  const control = startCentreControl({
+    config,
+    origin: options.origin ?? { paths: undefined, startup: { state: "settled" } },
+    sync,
+    gate,
+    outbox,
+    agentVersion: version,
+    logger,
+    healthy,
+    requestRestart:
+      options.requestRestart ??
+      ((reason) => {
+        logger.warn(
+          { reason },
+          "restart requested, but this agent was started without a supervisor to restart it",
+        );
+      }),
+    recentLog: options.recentLog,
+  });
   sync.start();
 
   const events = new SessionEvents((error) => {
@@ -199,6 +234,7 @@ export function startAgent(
       triggers.close();
       gate.close();
       await (await display)?.close();
+      await control.stop();
       await sync.stop();
       outbox.close();
       logger.info("agent stopped");

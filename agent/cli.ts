@@ -1,8 +1,7 @@
 #!/usr/bin/env node
 import { EXIT, parseCommandLine, runCli } from "./cli-support/cli.js";
 import { ConfigError, loadAgentConfig } from "./config/load.js";
-import { startAgent } from "./agent.js";
-import { createLogger } from "./log/logger.js";
+import { runDaemon } from "./daemon.js";
 import { runQueueCommand } from "./queue/queue-command.js";
 import { agentVersion } from "./version.js";
 
@@ -54,16 +53,15 @@ async function main(): Promise<number> {
     process.stdout.write(`${agentVersion()}\n`);
     return EXIT.ok;
   }
-
-  let config;
-  try {
-    config = await loadAgentConfig(values.config);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`basma-agent: ${error.message}\n`);
-    return EXIT.config;
-  }
   if (values["check-config"] === true) {
+    let config;
+    try {
+      config = await loadAgentConfig(values.config);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      process.stderr.write(`basma-agent: ${error.message}\n`);
+      return EXIT.config;
+    }
     process.stdout.write(
       values.json === true
         ? `${JSON.stringify(config, null, 2)}\n`
@@ -71,38 +69,7 @@ async function main(): Promise<number> {
     );
     return EXIT.ok;
   }
-
-  const logger = createLogger({ name: "basma-agent", level: config.logging.level });
-  const agent = startAgent(config, logger);
-
-  let signalled = false;
-  const shutdown = (reason: string): void => {
-    if (signalled) {
-      logger.warn({ reason }, "second stop request; exiting now");
-      process.exit(EXIT.interrupted);
-    }
-    signalled = true;
-    logger.info({ reason }, "stopping");
-    agent.stop().catch((error: unknown) => {
-      logger.error({ err: error }, "stopping failed");
-    });
-  };
-  process.on("SIGTERM", () => {
-    shutdown("SIGTERM");
-  });
-  process.on("SIGINT", () => {
-    shutdown("SIGINT");
-  });
-  // Started by the simulator's stack: never outlive it.
-  process.on("disconnect", () => {
-    shutdown("parent process gone");
-  });
-  // The parent may have died before that listener existed; its event is lost then.
-  if (process.send !== undefined && !process.connected) shutdown("parent process gone");
-
-  await agent.finished.catch(() => undefined);
-  await agent.stop();
-  return EXIT.ok;
+  return runDaemon(values.config);
 }
 
 await runCli("basma-agent", main);

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { commandsConfigSchema } from "../commands/commands-config.js";
+import { remoteConfigSchema } from "../remote-config/remote-config-schema.js";
 import {
   BUILT_IN_PLANS,
   FINGER_POSITION_CODES,
@@ -275,6 +277,8 @@ export const agentConfigSchema = z.strictObject({
   queue: queueSchema.prefault({}),
   mqtt: mqttSchema.prefault({}),
   logging: loggingSchema.prefault({}),
+  commands: commandsConfigSchema.prefault({}),
+  remoteConfig: remoteConfigSchema.prefault({}),
 });
 
 /** What a config file may contain (every key optional where it has a default). */

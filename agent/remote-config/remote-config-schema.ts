@@ -9,8 +9,6 @@ export const remoteConfigSchema = z.strictObject({
    * connected) before it is rolled back.
    */
   healthDeadlineMs: z.int().min(5_000).max(3_600_000).default(120_000),
-  /** The state file; `<config file>.remote-state.json` unless set. */
-  stateFile: z.string().trim().min(1).optional(),
 });
 
 export type RemoteConfigSettings = z.output<typeof remoteConfigSchema>;

@@ -121,6 +121,11 @@ export class CentreSync {
     return this.#reporter.health();
   }
 
+  /** Called on every connection to the broker, the first and each reconnect. */
+  onUp(listener: () => void): void {
+    this.#link.onUp(listener);
+  }
+
   /** Inbound messages on `topic` go to handler (commands, desired configuration). */
   route(topic: string, handler: InboundHandler): void {
     this.#link.route(topic, handler);

@@ -124,8 +124,15 @@ export class RecordSync {
     counters.bytesPublished += message.byteLength;
     link.publish(topics.records, message, { qos: 1 }).then(
       () => {
-        this.#log.debug(
-          { recordId: record.id, seq: record.seq, wireBytes: message.byteLength },
+        // One line per record: the audit trail a field engineer follows (captured, queued,
+        // delivered, acknowledged), not steady-state noise.
+        this.#log.info(
+          {
+            event: "record-delivered",
+            recordId: record.id,
+            seq: record.seq,
+            wireBytes: message.byteLength,
+          },
           "record delivered to broker",
         );
       },
