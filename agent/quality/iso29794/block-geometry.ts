@@ -208,17 +208,17 @@ export class SlantedBlockGrid {
   readonly rows: number;
 
   /**
-   * `covariances`: the blocks' gradient covariances, from SLANTED_GRID_OFFSET; `foreground`
-   * from slantedForeground, or taken from `mask` when not given.
+   * `covariances`: the blocks' gradient covariances, from SLANTED_GRID_OFFSET (those of
+   * foreground blocks at least); `foreground` from slantedForeground.
    */
-  constructor(mask: SegmentationMask, covariances: BlockCovariances, foreground?: Uint8Array) {
+  constructor(covariances: BlockCovariances, foreground: Uint8Array) {
     this.rows = covariances.rows;
     this.columns = covariances.columns;
     this.count = this.rows * this.columns;
     this.windowLeft = new Int32Array(this.count);
     this.windowTop = new Int32Array(this.count);
     this.orientation = new Float64Array(this.count);
-    this.foreground = foreground ?? slantedForeground(mask, this);
+    this.foreground = foreground;
     for (let i = 0; i < this.count; i++) {
       this.windowLeft[i] = (i % this.columns) * BLOCK_SIZE;
       this.windowTop[i] = Math.floor(i / this.columns) * BLOCK_SIZE;

@@ -108,7 +108,7 @@ export function measureIso29794(image: GreyImage): Iso29794Measures {
   const slantedSize = slantedGridSize(plane);
   const foreground = slantedForeground(mask, slantedSize);
   const covariances = blockCovariances(plane, words, slantedSize, foreground);
-  const grid = new SlantedBlockGrid(mask, covariances.inset, foreground);
+  const grid = new SlantedBlockGrid(covariances.inset, foreground);
   const ocl = measureOcl(covariances.corner);
   const { lcs, fda, rvup } = measureSlantedBlocks(plane, grid);
   const of = measureOrientationFlow(grid);
