@@ -19,6 +19,7 @@ import {
   type TelemetryMessage,
 } from "../../agent/sync/wire.js";
 import type { CentralStore } from "./central-store.js";
+import type { CommandSigner, CommandToSign } from "./command-signer.js";
 import { chainFault } from "./chain-check.js";
 
 export interface ReferenceCentralOptions {
@@ -29,6 +30,8 @@ export interface ReferenceCentralOptions {
   /** Mutual TLS: the centre's own client certificate and the CA that signed the broker's. */
   readonly tls?: { readonly ca: string; readonly cert: string; readonly key: string } | undefined;
   readonly behaviour?: Partial<CentralBehaviour> | undefined;
+  /** Signs what the centre sends terminals; without it the centre sends no commands. */
+  readonly commandSigner?: CommandSigner | undefined;
 }
 
 /** Misbehaviours to test the terminal against. */
@@ -46,6 +49,7 @@ const NORMAL: CentralBehaviour = { ackDelayMs: 0, ackCopies: 1, unavailable: fal
 export interface CentralEvents {
   stored: [{ id: string; deviceId: string; seq: number; fingers: number; duplicate: boolean }];
   status: [{ deviceId: string; status: StatusMessage }];
+  "command-result": [{ deviceId: string; result: unknown }];
   telemetry: [{ deviceId: string; telemetry: TelemetryMessage }];
   rejected: [{ topic: string; reason: string }];
   /** A record that does not follow its stored predecessor (or precede its successor). */
@@ -105,11 +109,13 @@ export class ReferenceCentral extends EventEmitter<CentralEvents> {
       allRecordsTopic(topicPrefix),
       allDevicesTopic(topicPrefix, "status"),
       allDevicesTopic(topicPrefix, "telemetry"),
+      allDevicesTopic(topicPrefix, "commands/results"),
     ];
     client.on("message", (topic, payload) => {
       if (topic.endsWith("/records")) this.#receive(client, topic, payload);
       else if (topic.endsWith("/status")) this.#onStatus(topic, payload);
       else if (topic.endsWith("/telemetry")) this.#onTelemetry(topic, payload);
+      else if (topic.endsWith("/commands/results")) this.#onCommandResult(topic, payload);
     });
     // After a broker restart the clean session has forgotten the subscriptions.
     client.on("connect", () => {
@@ -130,6 +136,33 @@ export class ReferenceCentral extends EventEmitter<CentralEvents> {
         topic,
         reason: error instanceof Error ? error.message : String(error),
       });
+    }
+  }
+
+  /** Signs a command for one terminal and publishes it; resolves with its id. */
+  async sendCommand(
+    deviceId: string,
+    kind: CommandToSign["kind"],
+    params: Record<string, unknown> = {},
+  ): Promise<string> {
+    const signer = this.#options.commandSigner;
+    if (signer === undefined) throw new Error("this centre has no command key");
+    const { commandId, message } = signer.signCommand({ deviceId, kind, params });
+    await this.client.publishAsync(
+      deviceTopics(this.#options.topicPrefix, deviceId).commands,
+      message,
+      { qos: 1 },
+    );
+    return commandId;
+  }
+
+  #onCommandResult(topic: string, payload: Buffer): void {
+    const deviceId = deviceIdFromTopic(this.#options.topicPrefix, topic, "commands/results");
+    if (deviceId === undefined) return;
+    try {
+      this.emit("command-result", { deviceId, result: JSON.parse(payload.toString("utf8")) });
+    } catch {
+      this.emit("rejected", { topic, reason: "command result is not JSON" });
     }
   }
 

@@ -8,6 +8,7 @@ import { parseAgentConfig } from "../../agent/config/load.js";
 import type { AgentConfigInput } from "../../agent/config/schema.js";
 import { startEmbeddedBroker, type EmbeddedBroker } from "../broker/embedded-broker.js";
 import { CentralStore } from "../central/central-store.js";
+import { CommandSigner } from "../central/command-signer.js";
 import { ReferenceCentral } from "../central/reference-central.js";
 import { startSimulatedSensor, type SimulatedSensor } from "../simulated-sensor.js";
 import { runTravellers, type TravellerTiming } from "../travellers.js";
@@ -79,11 +80,19 @@ export async function runStack(options: StackOptions): Promise<StackSummary> {
     cleanups.push(() => {
       store.close();
     });
+    // The centre's command key: the agent trusts only commands and configuration it signs.
+    const commandSigner = CommandSigner.loadOrCreate(
+      "centre-dev",
+      join(dataDir, "centre-command.key"),
+    );
+    const centreKeyFile = join(dataDir, "centre-command.pem");
+    commandSigner.writePublicKey(centreKeyFile);
     const central = new ReferenceCentral({
       brokerUrl: broker.url,
       topicPrefix: "basma",
       store,
       logger: simLogger,
+      commandSigner,
     });
     await central.start();
     cleanups.push(() => central.stop());
@@ -92,6 +101,10 @@ export async function runStack(options: StackOptions): Promise<StackSummary> {
       sensors: [{ id: "sensor-1", kind: "r30x", path: sensor.url, model: "r307" }],
       queue: { path: join(dataDir, "agent", "queue.sqlite") },
       mqtt: { url: broker.url },
+      commands: {
+        centreKeys: { "centre-dev": centreKeyFile },
+        replayStore: join(dataDir, "agent", "commands.sqlite"),
+      },
     };
     const plan = resolvePlan(parseAgentConfig(agentConfig, "stack").capture);
     out(
