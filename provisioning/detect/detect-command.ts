@@ -100,10 +100,9 @@ export async function runDetectCommand(
   }
 
   if (values.json === true) {
-    io.out(
-      `${JSON.stringify({ serial: found.serial, usb: found.usb, probes, sensors: proposal }, null, 2)}\n`,
-    );
+    io.out(`${JSON.stringify({ ...found, probes, sensors: proposal }, null, 2)}\n`);
   } else {
+    for (const warning of found.warnings) io.err(`warning: ${warning}\n`);
     io.out(`Serial ports (${found.serial.length} behind known USB-serial bridges):\n`);
     for (const port of found.serial)
       io.out(

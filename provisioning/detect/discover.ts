@@ -1,6 +1,7 @@
 import { readdir, realpath } from "node:fs/promises";
 import { join } from "node:path";
 import { formatUsbId } from "../../drivers/uru4000/models.js";
+import { messageOf } from "../command-io.js";
 import { parseHexId, serialBridgeName, usbReaderModels } from "./known-devices.js";
 
 /** A serial port as serialport lists it (the fields used here). */
@@ -83,10 +84,16 @@ async function byIdLinks(dir: string): Promise<Map<string, string>> {
 export async function discoverCandidates(
   listing: DeviceListing,
   options: { allSerialPorts?: boolean } = {},
-): Promise<{ serial: SerialCandidate[]; usb: UsbReaderCandidate[] }> {
+): Promise<{ serial: SerialCandidate[]; usb: UsbReaderCandidate[]; warnings: string[] }> {
   const links = await byIdLinks(listing.byIdDir);
+  const warnings: string[] = [];
   const serial: SerialCandidate[] = [];
-  for (const port of await listing.listSerialPorts()) {
+  // serialport lists through udevadm, which a minimal system may lack: say so, go on.
+  const ports = await listing.listSerialPorts().catch((error: unknown) => {
+    warnings.push(`cannot list serial ports: ${messageOf(error)}`);
+    return [];
+  });
+  for (const port of ports) {
     const vendorId = parseHexId(port.vendorId);
     const productId = parseHexId(port.productId);
     const usbKnown = vendorId !== undefined && productId !== undefined;
@@ -103,7 +110,13 @@ export async function discoverCandidates(
     });
   }
   const usb: UsbReaderCandidate[] = [];
-  for (const device of listing.listUsbDevices()) {
+  let devices: readonly ListedUsbDevice[] = [];
+  try {
+    devices = listing.listUsbDevices();
+  } catch (error) {
+    warnings.push(`cannot list USB devices: ${messageOf(error)}`);
+  }
+  for (const device of devices) {
     const { idVendor, idProduct } = device.deviceDescriptor;
     const models = usbReaderModels(idVendor, idProduct);
     if (models.length === 0) continue;
@@ -117,5 +130,5 @@ export async function discoverCandidates(
       models,
     });
   }
-  return { serial, usb };
+  return { serial, usb, warnings };
 }

@@ -35,29 +35,39 @@ function baudOf(description: SensorDescription): R30xSensorConfig["baud"] {
 
 /**
  * Opens an R30x module on `path` the way the agent would (every baud rate is tried),
- * for at most `timeoutMs`, and closes it again.
+ * for at most `timeoutMs`, and closes it again. Only R503s name their model (the product
+ * information command the driver sends to R503s alone), so a module that opens as
+ * another model is asked once more as an R503.
  */
 export async function probeSerialSensor(
   path: string,
   options: { timeoutMs: number; assumedModel: R30xModel },
+): Promise<ProbeResult> {
+  const first = await openOnce(path, options.timeoutMs, options.assumedModel);
+  if (!first.ok || options.assumedModel === "r503") return first;
+  const asR503 = await openOnce(path, options.timeoutMs, "r503");
+  return asR503.ok && asR503.model === "r503" ? asR503 : first;
+}
+
+async function openOnce(
+  path: string,
+  timeoutMs: number,
+  assumedModel: R30xModel,
 ): Promise<ProbeResult> {
   let lastFailure: string | undefined;
   const note = (obj: object, msg: string): void => {
     const error = (obj as { err?: unknown }).err;
     lastFailure = error === undefined ? msg : messageOf(error);
   };
-  const sensor = createSensor(
-    r30xSensorConfig({ id: "probe", path, model: options.assumedModel }),
-    {
-      logger: { info: () => undefined, debug: () => undefined, warn: note },
-    },
-  );
+  const sensor = createSensor(r30xSensorConfig({ id: "probe", path, model: assumedModel }), {
+    logger: { info: () => undefined, debug: () => undefined, warn: note },
+  });
   try {
-    const description = await sensor.open(AbortSignal.timeout(options.timeoutMs));
+    const description = await sensor.open(AbortSignal.timeout(timeoutMs));
     return {
       ok: true,
       path,
-      model: modelOf(description, options.assumedModel),
+      model: modelOf(description, assumedModel),
       baud: baudOf(description),
       identity: description.identity,
     };
@@ -66,7 +76,7 @@ export async function probeSerialSensor(
     return {
       ok: false,
       path,
-      error: `no R30x module answered within ${options.timeoutMs} ms (${reason})`,
+      error: `no R30x module answered within ${timeoutMs} ms (${reason})`,
     };
   } finally {
     await sensor.close();
