@@ -123,4 +123,70 @@ describe("the centre's control of a running agent", () => {
     expect(diagnostics).toContain("gate-7");
     expect(diagnostics).not.toMatch(/"pixels"/);
   });
+
+  it("shrugs off 10,000 malformed and hostile messages on every inbound topic", async () => {
+    const { agent, broker, gpio, central } = await agentWithCentre();
+    const topics = deviceTopics("basma", "gate-7");
+    const attacker = await mqtt.connectAsync(broker.url);
+    teardown.push(() => attacker.endAsync());
+    let seed = 7;
+    const random = (): number => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const hostile = (i: number): Buffer => {
+      switch (i % 8) {
+        case 0:
+          return Buffer.from(
+            Array.from({ length: 1 + Math.floor(random() * 300) }, () =>
+              Math.floor(random() * 256),
+            ),
+          );
+        case 1:
+          return Buffer.from("[".repeat(5_000) + "]".repeat(5_000));
+        case 2:
+          return Buffer.from(JSON.stringify({ v: 1, id: "not-a-uuid", seq: -1, status: "stored" }));
+        case 3:
+          return Buffer.from(
+            JSON.stringify({ __proto__: { polluted: true }, constructor: { prototype: {} } }),
+          );
+        case 4:
+          return Buffer.alloc(200_000, 0x7b);
+        case 5:
+          return Buffer.from(
+            JSON.stringify({ v: 1, keyId: "centre-test", body: "e30=", sig: "AAAA" }),
+          );
+        case 6:
+          return Buffer.from("");
+        default:
+          return Buffer.from(
+            JSON.stringify({ v: 1, id: crypto.randomUUID(), seq: 1, status: "stored" }),
+          );
+      }
+    };
+    const targets = [topics.acks, topics.commands, topics.configDesired];
+    const heapBefore = process.memoryUsage().heapUsed;
+    for (let i = 0; i < 10_000; i += 100) {
+      await Promise.all(
+        Array.from({ length: 100 }, (_, j) =>
+          attacker.publishAsync(targets[(i + j) % targets.length] ?? topics.acks, hostile(i + j), {
+            qos: 1,
+          }),
+        ),
+      );
+    }
+    // A genuine command still gets through afterwards: the agent is alive and listening.
+    const results: Result[] = [];
+    central.on("command-result", ({ result }) => results.push(result as Result));
+    const after = await central.sendCommand("gate-7", "resync", {});
+    await waitFor(
+      "the genuine command after the flood",
+      () => results.some((r) => r.commandId === after && r.status === "done"),
+      60_000,
+    );
+    expect(relayOpenings(gpio)).toBe(0);
+    expect(({} as Record<string, unknown>)["polluted"]).toBeUndefined();
+    expect(agent.health().queue.records).toBe(0);
+    expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(200 * 1024 ** 2);
+  }, 180_000);
 });
