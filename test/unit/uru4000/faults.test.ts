@@ -211,7 +211,7 @@ describe("U.are.U under the supervisor", () => {
     await failure(sensor.waitForFinger({ timeoutMs: 1_000 }));
     await waitFor("status missing", () => sensor.status === "missing");
     reader.plugIn();
-    await waitFor("status ready", () => sensor.status === "ready", 5_000);
+    await waitFor("status ready", () => sensor.status === "ready", 8_000);
     await sensor.close();
     expect(reader.openTransports).toBe(0);
   });
