@@ -41,8 +41,8 @@ export function openRow(dataKey: Buffer, epoch: Buffer | null, row: SealedRow): 
   };
 }
 
-/** Waiting records: pending, or in flight with the lease run out; never quarantined. */
-const WAITING = (bound: string): string => `
+/** Waiting records (pending, or in flight with the lease run out; never quarantined), by seq: one index walk per state, merged. */
+export const WAITING = (bound: string): string => `
   SELECT seq FROM (
     SELECT seq FROM records WHERE state = 'pending' AND ${bound}
     UNION ALL
