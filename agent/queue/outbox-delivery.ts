@@ -41,7 +41,10 @@ export function openRow(dataKey: Buffer, epoch: Buffer | null, row: SealedRow): 
   };
 }
 
-/** Waiting records (pending, or in flight with the lease run out; never quarantined), by seq: one index walk per state, merged. */
+/**
+ * Waiting records (pending, or in flight with the lease run out; never quarantined) in
+ * seq order: one walk of the (state, seq) index per state, merged, stopped at the limit.
+ */
 export const WAITING = (bound: string): string => `
   SELECT seq FROM (
     SELECT seq FROM records WHERE state = 'pending' AND ${bound}
