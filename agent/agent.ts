@@ -65,6 +65,17 @@ export function startAgent(
       reserveFreeBytes: config.queue.reserveFreeBytes,
       warnAtFraction: config.queue.warnAtFraction,
     },
+    onQuarantine: (record) => {
+      queueLog.error(
+        {
+          event: "record-quarantined",
+          seq: record.seq,
+          recordId: record.id,
+          reason: record.reason,
+        },
+        "a queued record cannot be decrypted; kept aside, not sent (run 'basma-agent queue stats')",
+      );
+    },
     onHealthChange: (health) => {
       const fields = { event: "queue-health", level: health.level, reasons: health.reasons };
       if (health.level === "ok") queueLog.info(fields, "record queue back within its limits");
@@ -107,7 +118,7 @@ export function startAgent(
       id: sensor.id,
       status: sensor.status,
     }));
-    const oldest = queue.oldestCreatedAt === null ? null : Date.parse(queue.oldestCreatedAt);
+    const oldest = queue.oldestEnqueuedAt === null ? null : Date.parse(queue.oldestEnqueuedAt);
     return {
       capture:
         queueHealth.level === "full" || !sensorStates.some((s) => s.status === "ready")
@@ -117,7 +128,8 @@ export function startAgent(
       queue: {
         records: queue.records,
         payloadBytes: queue.payloadBytes,
-        oldestCreatedAt: queue.oldestCreatedAt,
+        oldestEnqueuedAt: queue.oldestEnqueuedAt,
+        quarantined: queue.quarantined,
         oldestAgeSeconds: oldest === null ? null : Math.max(0, (Date.now() - oldest) / 1_000),
         level: queueHealth.level,
         reasons: [...queueHealth.reasons],

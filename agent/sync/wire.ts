@@ -116,7 +116,8 @@ export const statusMessageSchema = z.strictObject({
       queue: z.strictObject({
         records: z.int().min(0),
         payloadBytes: z.int().min(0),
-        oldestCreatedAt: timestamp.nullable(),
+        oldestEnqueuedAt: timestamp.nullable(),
+        quarantined: z.int().min(0),
         oldestAgeSeconds: z.number().min(0).nullable(),
         level: z.enum(["ok", "warning", "full"]),
         reasons: z.array(z.string()),

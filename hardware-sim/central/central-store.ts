@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
+import type { ChainLookup } from "./chain-check.js";
 
 export interface StoredRecord {
   readonly id: string;
@@ -15,6 +16,8 @@ export interface StoredRecord {
 /** A record's place in its device's chain, as received (records from v1 devices have none). */
 export interface StoredChainEntry {
   readonly deviceId: string;
+  /** epochKey() of the chain: seqs restart at 1 in each epoch. */
+  readonly epoch: string;
   readonly seq: number;
   readonly previousLink: Uint8Array;
   readonly link: Uint8Array;
@@ -22,7 +25,7 @@ export interface StoredChainEntry {
 }
 
 /** What the reference centre holds: every record it acknowledged, once per id. */
-export class CentralStore {
+export class CentralStore implements ChainLookup {
   readonly #db: Database.Database;
   readonly #insert: Database.Statement<
     [string, string, number, string, string, number, Uint8Array]
@@ -42,15 +45,20 @@ export class CentralStore {
       fingers     INTEGER NOT NULL,
       payload     BLOB NOT NULL
     ) STRICT`);
-    // A table of its own, so central stores written before the chain keep working.
-    this.#db.exec(`CREATE TABLE IF NOT EXISTS received_chain (
+    // Tables of their own, so central stores written before chains (and epochs) keep
+    // working; the epoch-less table of earlier versions is simply no longer read.
+    this.#db.exec(`CREATE TABLE IF NOT EXISTS chain_links (
       device_id     TEXT NOT NULL,
+      epoch         TEXT NOT NULL,
       seq           INTEGER NOT NULL,
       previous_link BLOB NOT NULL,
       link          BLOB NOT NULL,
       signer        BLOB NOT NULL,
-      PRIMARY KEY (device_id, seq)
+      PRIMARY KEY (device_id, epoch, seq)
     ) STRICT`);
+    this.#db.exec(
+      "CREATE INDEX IF NOT EXISTS chain_links_by_link ON chain_links (device_id, link)",
+    );
     this.#insert = this.#db.prepare(
       "INSERT INTO received (id, device_id, seq, created_at, received_at, fingers, payload) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
     );
@@ -75,21 +83,29 @@ export class CentralStore {
     return result.changes > 0;
   }
 
-  /** Keeps the first chain entry for a (device, seq); a resent copy changes nothing. */
+  /** Keeps the first chain entry for a (device, epoch, seq); a resent copy changes nothing. */
   storeChainEntry(entry: StoredChainEntry): void {
     this.#db
       .prepare(
-        "INSERT INTO received_chain (device_id, seq, previous_link, link, signer) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        "INSERT INTO chain_links (device_id, epoch, seq, previous_link, link, signer) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
       )
-      .run(entry.deviceId, entry.seq, entry.previousLink, entry.link, entry.signer);
+      .run(entry.deviceId, entry.epoch, entry.seq, entry.previousLink, entry.link, entry.signer);
   }
 
-  chainEntry(deviceId: string, seq: number): StoredChainEntry | undefined {
+  entry(deviceId: string, epoch: string, seq: number): StoredChainEntry | undefined {
     return this.#db
-      .prepare<[string, number], StoredChainEntry>(
-        "SELECT device_id AS deviceId, seq, previous_link AS previousLink, link, signer FROM received_chain WHERE device_id = ? AND seq = ?",
+      .prepare<[string, string, number], StoredChainEntry>(
+        "SELECT device_id AS deviceId, epoch, seq, previous_link AS previousLink, link, signer FROM chain_links WHERE device_id = ? AND epoch = ? AND seq = ?",
       )
-      .get(deviceId, seq);
+      .get(deviceId, epoch, seq);
+  }
+
+  entryByLink(deviceId: string, link: Uint8Array): { epoch: string; seq: number } | undefined {
+    return this.#db
+      .prepare<[string, Uint8Array], { epoch: string; seq: number }>(
+        "SELECT epoch, seq FROM chain_links WHERE device_id = ? AND link = ?",
+      )
+      .get(deviceId, link);
   }
 
   list(): StoredRecord[] {

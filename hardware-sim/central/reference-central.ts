@@ -15,12 +15,13 @@ import {
   decodeStatus,
   decodeTelemetry,
   encodeAck,
+  type RecordChainFields,
   type StatusMessage,
   type TelemetryMessage,
 } from "../../agent/sync/wire.js";
 import type { CentralStore } from "./central-store.js";
 import type { CommandSigner, CommandToSign } from "./command-signer.js";
-import { chainFault } from "./chain-check.js";
+import { chainFault, epochKey, observeChain, type ChainStart } from "./chain-check.js";
 
 export interface ReferenceCentralOptions {
   readonly brokerUrl: string;
@@ -54,6 +55,8 @@ export interface CentralEvents {
   rejected: [{ topic: string; reason: string }];
   /** A record that does not follow its stored predecessor (or precede its successor). */
   "chain-break": [{ deviceId: string; seq: number; reason: string }];
+  /** A new chain epoch (the device's queue was reset), with what it declares it follows. */
+  "chain-restart": [{ deviceId: string; start: ChainStart }];
 }
 
 /**
@@ -234,9 +237,10 @@ export class ReferenceCentral extends EventEmitter<CentralEvents> {
         reject(`record ${message.id}: ${fault}`);
         return;
       }
-      this.#checkNeighbours(message.deviceId, message.seq, message.chain);
+      this.#observeChain(message.deviceId, message.seq, message.chain);
       store.storeChainEntry({
         deviceId: message.deviceId,
+        epoch: epochKey(message.chain.epoch),
         seq: message.seq,
         previousLink: message.chain.prev,
         link: message.chain.link,
@@ -262,28 +266,25 @@ export class ReferenceCentral extends EventEmitter<CentralEvents> {
   }
 
   /**
-   * Records may arrive out of order, so each is checked against whichever neighbour
-   * is already stored. A break is reported, never a reason to refuse: the record is
-   * still the traveller's and must not be lost.
+   * Records may arrive out of order, so each is checked against whichever neighbour is
+   * stored. A break is reported, never a reason to refuse: the record is still the
+   * traveller's and must not be lost. A chain's first record says what it follows: a
+   * queue restarted after a damaged file is a declared restart, not missing records.
    */
-  #checkNeighbours(
-    deviceId: string,
-    seq: number,
-    chain: { prev: Uint8Array; link: Uint8Array; signer: Uint8Array },
-  ): void {
+  #observeChain(deviceId: string, seq: number, chain: RecordChainFields): void {
     const { store, logger } = this.#options;
-    const breakAt = (reason: string): void => {
+    const observed = observeChain(deviceId, { seq, chain }, store);
+    for (const reason of observed.breaks) {
       logger.warn({ deviceId, seq, reason }, "device record chain broken");
       this.emit("chain-break", { deviceId, seq, reason });
-    };
-    const before = store.chainEntry(deviceId, seq - 1);
-    if (before !== undefined && !Buffer.from(before.link).equals(chain.prev))
-      breakAt(`seq ${seq} does not follow the stored seq ${seq - 1}`);
-    const after = store.chainEntry(deviceId, seq + 1);
-    if (after !== undefined && !Buffer.from(after.previousLink).equals(chain.link))
-      breakAt(`the stored seq ${seq + 1} does not follow seq ${seq}`);
-    if (before !== undefined && !Buffer.from(before.signer).equals(chain.signer))
-      breakAt(`seq ${seq} is signed by a different key than seq ${seq - 1}`);
+    }
+    if (observed.start !== undefined && observed.start.kind !== "first") {
+      logger.warn(
+        { event: "chain-restart", deviceId, epoch: epochKey(chain.epoch), follows: observed.start },
+        "device began a new record chain (its queue was reset)",
+      );
+      this.emit("chain-restart", { deviceId, start: observed.start });
+    }
   }
 
   #acknowledge(client: MqttClient, deviceId: string, id: string, seq: number): void {

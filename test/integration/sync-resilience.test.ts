@@ -176,7 +176,8 @@ describe("status topic", () => {
       queue: {
         records: target.outbox.stats().records,
         payloadBytes: 0,
-        oldestCreatedAt: target.outbox.stats().oldestCreatedAt,
+        oldestEnqueuedAt: target.outbox.stats().oldestEnqueuedAt,
+        quarantined: 0,
         oldestAgeSeconds: 1,
         level: "ok",
         reasons: [],
