@@ -18,6 +18,8 @@ export interface EnrolmentIssuerOptions {
   readonly ca: TestCertificateAuthority;
   /** The centre's Ed25519 public key (SPKI PEM) that terminals verify commands with. */
   readonly commandKeyPem: string;
+  /** The id its commands name it by (CommandSigner.keyId). */
+  readonly commandKeyId: string;
   readonly topicPrefix: string;
   /** Sends a reply; the issuer publishes nothing else. */
   readonly publish: (topic: string, payload: Buffer) => void | Promise<void>;
@@ -123,6 +125,7 @@ export class EnrolmentIssuer {
         requestId: issued.requestId,
         certPem: issued.certPem,
         caPem: this.#options.ca.certPem,
+        commandKeyId: this.#options.commandKeyId,
         commandKeyPem: this.#options.commandKeyPem,
       });
       this.#options.logger?.info(

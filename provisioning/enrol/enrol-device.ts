@@ -123,6 +123,8 @@ export async function enrolDevice(options: EnrolOptions): Promise<EnrolResult> {
         topicPrefix: bootstrap.topicPrefix,
         tls: { ca: files.ca, cert: files.cert, key: files.key },
       },
+      // The centre's key replaces any other: commands from elsewhere are refused.
+      commands: { ...input.commands, centreKeys: { [issued.commandKeyId]: files.commandKey } },
     },
     options.owner,
   );

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { keyIdSchema } from "../../agent/commands/signed-envelope.js";
 
 /**
  * The enrolment exchange between a terminal and the centre (docs/enrolment.md).
@@ -79,6 +80,8 @@ export const enrolResponseSchema = z.discriminatedUnion("ok", [
     requestId,
     certPem: pem("CERTIFICATE"),
     caPem: pem("CERTIFICATE"),
+    /** The id commands name their signing key by (commands.centreKeys). */
+    commandKeyId: keyIdSchema,
     commandKeyPem: pem("PUBLIC KEY"),
   }),
   z.strictObject({

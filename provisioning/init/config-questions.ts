@@ -103,6 +103,10 @@ export function draftConfig(
       keyFile: base.queue?.keyFile ?? join(stateDir, "device-key"),
     },
     mqtt: { ...base.mqtt, url: answers.brokerUrl, topicPrefix: answers.topicPrefix },
+    commands: {
+      ...base.commands,
+      replayStore: base.commands?.replayStore ?? join(stateDir, "commands.sqlite"),
+    },
   };
 }
 

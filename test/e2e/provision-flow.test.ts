@@ -63,6 +63,7 @@ describe.skipIf(mosquittoPath === undefined)("provisioning a terminal end to end
       commandKeyPem: generateKeyPairSync("ed25519")
         .publicKey.export({ type: "spki", format: "pem" })
         .toString(),
+      commandKeyId: "centre-e2e",
       topicPrefix: "basma",
       publish: async (topic, payload) => {
         await centreClient.publishAsync(topic, payload, { qos: 1 });

@@ -79,6 +79,7 @@ describe("basma-provision init, interactive", () => {
       direction: "exit",
     });
     expect(config.mqtt).toEqual({ url: "mqtts://broker.example:8883", topicPrefix: "basma" });
+    expect(config.commands).toEqual({ replayStore: join(root, "var/lib/basma/commands.sqlite") });
     expect(config.sensors).toEqual([
       { id: "sensor-1", kind: "r30x", path: "tcp://127.0.0.1:5300", model: "r503" },
     ]);

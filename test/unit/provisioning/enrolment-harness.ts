@@ -39,6 +39,7 @@ export async function startEnrolmentBench(): Promise<EnrolmentBench> {
   const issuer = new EnrolmentIssuer({
     ca,
     commandKeyPem,
+    commandKeyId: "centre-test",
     topicPrefix: "basma",
     publish: async (topic, payload) => {
       await central.publishAsync(topic, payload, { qos: 1 });

@@ -70,10 +70,12 @@ describe("enrolment by claim against the embedded broker", () => {
     const config = JSON.parse(await readFile(bench.paths.config, "utf8")) as {
       device: { id: string };
       mqtt: { url: string; tls: unknown };
+      commands: unknown;
     };
     expect(config.device.id).toBe("gate-07");
     expect(config.mqtt.url).toBe("mqtts://broker.example:8883");
     expect(config.mqtt.tls).toEqual({ ca: files.ca, cert: files.cert, key: files.key });
+    expect(config.commands).toEqual({ centreKeys: { "centre-test": files.commandKey } });
     expect(result).toMatchObject({ deviceId: "gate-07", newKey: true });
   });
 
