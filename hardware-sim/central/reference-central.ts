@@ -20,7 +20,13 @@ import {
   type TelemetryMessage,
 } from "../../agent/sync/wire.js";
 import type { CentralStore } from "./central-store.js";
+import {
+  parseRequestTopic,
+  type BootstrapCredential,
+} from "../../provisioning/enrol/enrolment-messages.js";
 import type { CommandSigner, CommandToSign } from "./command-signer.js";
+import { EnrolmentIssuer, type ClaimOptions } from "./enrolment-issuer.js";
+import type { TestCertificateAuthority } from "./test-ca.js";
 import { chainFault, epochKey, observeChain, type ChainStart } from "./chain-check.js";
 
 export interface ReferenceCentralOptions {
@@ -33,6 +39,8 @@ export interface ReferenceCentralOptions {
   readonly behaviour?: Partial<CentralBehaviour> | undefined;
   /** Signs what the centre sends terminals; without it the centre sends no commands. */
   readonly commandSigner?: CommandSigner | undefined;
+  /** Issues device certificates by claim (docs/enrolment.md); needs commandSigner too. */
+  readonly certificateAuthority?: TestCertificateAuthority | undefined;
 }
 
 /** Misbehaviours to test the terminal against. */
@@ -68,6 +76,7 @@ export class ReferenceCentral extends EventEmitter<CentralEvents> {
   readonly #statuses = new Map<string, StatusMessage>();
   readonly #inbox: { topic: string; payload: Buffer }[] = [];
   #behaviour: CentralBehaviour;
+  #enrolment: EnrolmentIssuer | undefined;
   #client: MqttClient | undefined;
   #pendingAcks = new Set<NodeJS.Timeout>();
 
@@ -114,8 +123,24 @@ export class ReferenceCentral extends EventEmitter<CentralEvents> {
       allDevicesTopic(topicPrefix, "telemetry"),
       allDevicesTopic(topicPrefix, "commands/results"),
     ];
+    const { certificateAuthority, commandSigner } = this.#options;
+    if (certificateAuthority !== undefined && commandSigner !== undefined) {
+      this.#enrolment = new EnrolmentIssuer({
+        ca: certificateAuthority,
+        commandKeyPem: commandSigner.publicKeyPem(),
+        commandKeyId: commandSigner.keyId,
+        topicPrefix,
+        logger: this.#options.logger,
+        publish: async (topic, payload) => {
+          await client.publishAsync(topic, payload, { qos: 1 });
+        },
+      });
+      subscriptions.push(...this.#enrolment.subscriptions());
+    }
     client.on("message", (topic, payload) => {
-      if (topic.endsWith("/records")) this.#receive(client, topic, payload);
+      if (this.#enrolment !== undefined && parseRequestTopic(topicPrefix, topic) !== undefined)
+        void this.#enrolment.handle(topic, payload);
+      else if (topic.endsWith("/records")) this.#receive(client, topic, payload);
       else if (topic.endsWith("/status")) this.#onStatus(topic, payload);
       else if (topic.endsWith("/telemetry")) this.#onTelemetry(topic, payload);
       else if (topic.endsWith("/commands/results")) this.#onCommandResult(topic, payload);
@@ -140,6 +165,13 @@ export class ReferenceCentral extends EventEmitter<CentralEvents> {
         reason: error instanceof Error ? error.message : String(error),
       });
     }
+  }
+
+  /** A one-time enrolment claim for one terminal (tests, field provisioning). */
+  mintClaim(options: ClaimOptions): BootstrapCredential {
+    if (this.#enrolment === undefined)
+      throw new Error("this centre has no certificate authority to enrol terminals with");
+    return this.#enrolment.mintClaim(options);
   }
 
   /** Signs a command for one terminal and publishes it; resolves with its id. */
