@@ -39,6 +39,8 @@ export interface MosquittoTls {
   /** The broker's own certificate and key (PEM). */
   readonly certPem: string;
   readonly keyPem: string;
+  /** Refuse clients without a certificate from the CA (mutual TLS); default true. */
+  readonly requireCertificate?: boolean | undefined;
 }
 
 export interface MosquittoOptions {
@@ -51,18 +53,28 @@ export interface MosquittoOptions {
   readonly tls?: MosquittoTls;
   /** The text of a Mosquitto ACL file; everything is allowed without one. */
   readonly acl?: string;
+  /**
+   * Also an anonymous plain-TCP listener on another loopback port (where a centre or an
+   * enrolling terminal without a certificate yet connects in tests).
+   */
+  readonly plainListener?: boolean | undefined;
+}
+
+export interface StartedMosquitto extends RunningMosquitto {
+  readonly port: number;
+  /** mqtt:// URL of the plain listener, when asked for. */
+  readonly plainUrl: string | undefined;
 }
 
 /**
  * A real Mosquitto on loopback, without persistence: the second, independent broker
  * that tests and benchmarks run against, plain or with mutual TLS and per-device ACLs.
  */
-export async function startMosquitto(
-  options: MosquittoOptions = {},
-): Promise<RunningMosquitto & { readonly port: number }> {
+export async function startMosquitto(options: MosquittoOptions = {}): Promise<StartedMosquitto> {
   if (mosquittoPath === undefined)
     throw new Error("mosquitto is not installed (bash test/install-test-tools.sh installs it)");
   const port = options.port ?? (await freePort());
+  const plainPort = options.plainListener === true ? await freePort() : undefined;
   const dir = mkdtempSync(join(tmpdir(), "basma-mosquitto-"));
   const conf = join(dir, "mosquitto.conf");
   const lines = [
@@ -72,6 +84,8 @@ export async function startMosquitto(
     "log_dest none",
     "max_inflight_messages 0",
     "max_queued_messages 100000",
+    // Each listener's own authentication and ACL, so the plain one cannot weaken the TLS one.
+    "per_listener_settings true",
     `listener ${port} 127.0.0.1`,
   ];
   const { tls, acl } = options;
@@ -86,8 +100,9 @@ export async function startMosquitto(
       `cafile ${file("ca.pem", tls.caPem)}`,
       `certfile ${file("server.pem", tls.certPem)}`,
       `keyfile ${file("server.key", tls.keyPem)}`,
-      "require_certificate true",
-      "use_identity_as_username true",
+      `require_certificate ${tls.requireCertificate ?? true}`,
+      `use_identity_as_username ${tls.requireCertificate ?? true}`,
+      ...(tls.requireCertificate === false ? ["allow_anonymous true"] : []),
     );
   }
   if (acl !== undefined) {
@@ -95,10 +110,12 @@ export async function startMosquitto(
     writeFileSync(path, acl, { mode: 0o600 });
     lines.push(`acl_file ${path}`);
   }
+  if (plainPort !== undefined)
+    lines.push(`listener ${plainPort} 127.0.0.1`, "allow_anonymous true");
   writeFileSync(conf, `${lines.join("\n")}\n`);
   const child: ChildProcess = spawn(mosquittoPath, ["-c", conf], { stdio: "ignore" });
   const deadline = Date.now() + 10_000;
-  while (!(await accepts(port))) {
+  while (!(await accepts(port)) || (plainPort !== undefined && !(await accepts(plainPort)))) {
     if (child.exitCode !== null || Date.now() > deadline) {
       child.kill("SIGKILL");
       throw new Error(`mosquitto did not start listening on port ${port}`);
@@ -108,6 +125,7 @@ export async function startMosquitto(
   return {
     url: `${tls === undefined ? "mqtt" : "mqtts"}://127.0.0.1:${port}`,
     port,
+    plainUrl: plainPort === undefined ? undefined : `mqtt://127.0.0.1:${plainPort}`,
     stop: async () => {
       if (child.exitCode === null) {
         const exited = new Promise((resolve) => child.once("exit", resolve));

@@ -4,4 +4,5 @@ export {
   mosquittoPath,
   startMosquitto,
   type RunningMosquitto,
+  type StartedMosquitto,
 } from "../../hardware-sim/broker/mosquitto.js";
