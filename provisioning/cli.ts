@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { EXIT, runCli, UsageError } from "../agent/cli-support/cli.js";
 import { agentVersion } from "../agent/version.js";
-import { CommandFailure, type CommandIo } from "./command-io.js";
+import { CommandFailure, type CommandIo } from "../agent/cli-support/command-io.js";
 import { runDetectCommand } from "./detect/detect-command.js";
 import { runEnrolCommand } from "./enrol/enrol-command.js";
 import { runIdentityCommand } from "./identity/identity-command.js";

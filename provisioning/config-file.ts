@@ -3,7 +3,7 @@ import { EXIT } from "../agent/cli-support/cli.js";
 import { ConfigError, parseAgentConfig } from "../agent/config/load.js";
 import type { AgentConfig, AgentConfigInput } from "../agent/config/schema.js";
 import { writeFileAtomic } from "./atomic-file.js";
-import { CommandFailure } from "./command-io.js";
+import { CommandFailure } from "../agent/cli-support/command-io.js";
 import type { FileOwner } from "./file-owner.js";
 
 /** The configuration as written (without filled-in defaults) and as the agent runs it. */

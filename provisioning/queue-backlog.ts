@@ -4,7 +4,7 @@ import type { AgentConfig } from "../agent/config/schema.js";
 import { defaultKeyFile, Outbox } from "../agent/queue/outbox.js";
 import type { OutboxStats } from "../agent/queue/outbox-types.js";
 import type { QueueHealth } from "../agent/queue/storage-limits.js";
-import { messageOf } from "./command-io.js";
+import { messageOf } from "../agent/cli-support/command-io.js";
 
 export type QueueBacklog =
   | { readonly state: "absent"; readonly path: string }

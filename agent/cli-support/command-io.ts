@@ -1,6 +1,6 @@
-import { EXIT } from "../agent/cli-support/cli.js";
+import { EXIT } from "./cli.js";
 
-/** Where a provisioning command writes and, for prompts, reads. */
+/** Where a CLI command writes (the CLI's stdout and stderr) and, for prompts, reads. */
 export interface CommandIo {
   readonly out: (text: string) => void;
   readonly err: (text: string) => void;
@@ -8,7 +8,7 @@ export interface CommandIo {
   readonly input?: NodeJS.ReadableStream | undefined;
 }
 
-/** A command that ran and failed for a reason the engineer can act on. */
+/** A command that ran and failed for a reason the user can act on. */
 export class CommandFailure extends Error {
   override readonly name = "CommandFailure";
   constructor(

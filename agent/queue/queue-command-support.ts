@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import { EXIT } from "../cli-support/cli.js";
+import { CommandFailure, type CommandIo } from "../cli-support/command-io.js";
 import { ConfigError, loadAgentConfig } from "../config/load.js";
 import type { AgentConfig } from "../config/schema.js";
 import { DeviceKeyError } from "./device-keys.js";
@@ -12,22 +13,6 @@ export const COMMON = {
   json: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
-
-/** What a queue command writes to; the CLI's stdout and stderr. */
-export interface CommandOutput {
-  out(text: string): void;
-  err(text: string): void;
-}
-
-export class CommandFailure extends Error {
-  override readonly name = "CommandFailure";
-  constructor(
-    message: string,
-    readonly exitCode: number = EXIT.failure,
-  ) {
-    super(message);
-  }
-}
 
 export const kib = (bytes: number): string =>
   bytes >= 1024 ** 2 ? `${(bytes / 1024 ** 2).toFixed(1)} MiB` : `${(bytes / 1024).toFixed(1)} KiB`;
@@ -77,7 +62,7 @@ export function openQueue(config: AgentConfig, { mustExist }: { mustExist: boole
 }
 
 /** Prints a command's help; exit 0. */
-export function showHelp(text: string, output: CommandOutput): number {
+export function showHelp(text: string, output: CommandIo): number {
   output.out(text);
   return EXIT.ok;
 }

@@ -1,10 +1,8 @@
 import { EXIT, UsageError } from "../cli-support/cli.js";
-import { CommandFailure, type CommandOutput } from "./queue-command-support.js";
+import { CommandFailure, type CommandIo } from "../cli-support/command-io.js";
 import { exportRecords } from "./queue-export-command.js";
 import { list, stats } from "./queue-inspect-commands.js";
 import { recover } from "./queue-recover-command.js";
-
-export type { CommandOutput } from "./queue-command-support.js";
 
 export const QUEUE_HELP = `Usage: basma-agent queue <command> [--config FILE] [options]
 
@@ -27,10 +25,7 @@ Exit status: 0 ok, 1 failure (or, for stats, a chain that does not verify),
 2 bad arguments, 78 invalid configuration.
 `;
 
-const COMMANDS: Record<
-  string,
-  (args: readonly string[], output: CommandOutput) => Promise<number>
-> = {
+const COMMANDS: Record<string, (args: readonly string[], output: CommandIo) => Promise<number>> = {
   stats,
   list,
   export: exportRecords,
@@ -41,10 +36,7 @@ const COMMANDS: Record<
  * `basma-agent queue <command> ...`: returns the exit code. Usage errors are thrown
  * (UsageError) for runCli to report; other failures are printed here.
  */
-export async function runQueueCommand(
-  args: readonly string[],
-  output: CommandOutput,
-): Promise<number> {
+export async function runQueueCommand(args: readonly string[], output: CommandIo): Promise<number> {
   const [command, ...rest] = args;
   if (command === undefined) {
     output.err(QUEUE_HELP);

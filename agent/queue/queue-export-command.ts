@@ -2,15 +2,8 @@ import { closeSync, fsyncSync, openSync, unlinkSync, writeSync } from "node:fs";
 import { resolve } from "node:path";
 import { EXIT, parseCommandLine, UsageError } from "../cli-support/cli.js";
 import type { ExportedRecord } from "./outbox.js";
-import {
-  COMMON,
-  CommandFailure,
-  kib,
-  loadConfig,
-  openQueue,
-  showHelp,
-  type CommandOutput,
-} from "./queue-command-support.js";
+import { CommandFailure, type CommandIo } from "../cli-support/command-io.js";
+import { COMMON, kib, loadConfig, openQueue, showHelp } from "./queue-command-support.js";
 
 export const EXPORT_HELP = `Usage: basma-agent queue export --out FILE [--decrypt] [--config FILE] [--json]
 
@@ -52,10 +45,7 @@ function exportLine(record: ExportedRecord): string {
   });
 }
 
-export async function exportRecords(
-  args: readonly string[],
-  output: CommandOutput,
-): Promise<number> {
+export async function exportRecords(args: readonly string[], output: CommandIo): Promise<number> {
   const { values } = parseCommandLine(args, {
     ...COMMON,
     out: { type: "string", short: "o" },

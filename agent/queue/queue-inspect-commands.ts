@@ -1,12 +1,6 @@
 import { EXIT, parseCommandLine, parseIntegerOption } from "../cli-support/cli.js";
-import {
-  COMMON,
-  kib,
-  loadConfig,
-  openQueue,
-  showHelp,
-  type CommandOutput,
-} from "./queue-command-support.js";
+import { type CommandIo } from "../cli-support/command-io.js";
+import { COMMON, kib, loadConfig, openQueue, showHelp } from "./queue-command-support.js";
 
 export const STATS_HELP = `Usage: basma-agent queue stats [--config FILE] [--json] [--deep]
 
@@ -31,7 +25,7 @@ size, capture time and lease expiry. Never a payload.
   --json        one JSON object with a "records" array
 `;
 
-export async function stats(args: readonly string[], output: CommandOutput): Promise<number> {
+export async function stats(args: readonly string[], output: CommandIo): Promise<number> {
   const { values } = parseCommandLine(args, { ...COMMON, deep: { type: "boolean" } });
   if (values.help === true) return showHelp(STATS_HELP, output);
   const outbox = openQueue(await loadConfig(values.config), { mustExist: true });
@@ -118,7 +112,7 @@ export async function stats(args: readonly string[], output: CommandOutput): Pro
   }
 }
 
-export async function list(args: readonly string[], output: CommandOutput): Promise<number> {
+export async function list(args: readonly string[], output: CommandIo): Promise<number> {
   const { values } = parseCommandLine(args, {
     ...COMMON,
     limit: { type: "string", short: "n" },

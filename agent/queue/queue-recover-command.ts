@@ -3,15 +3,8 @@ import { basename, dirname, resolve } from "node:path";
 import { EXIT, parseCommandLine, UsageError } from "../cli-support/cli.js";
 import { DeviceKeyError, readDeviceKeyFile } from "./device-keys.js";
 import { salvageQueue, SalvageError, type SalvageReport } from "./queue-salvage.js";
-import {
-  COMMON,
-  CommandFailure,
-  loadConfig,
-  keyFileOf,
-  openQueue,
-  showHelp,
-  type CommandOutput,
-} from "./queue-command-support.js";
+import { CommandFailure, type CommandIo } from "../cli-support/command-io.js";
+import { COMMON, loadConfig, keyFileOf, openQueue, showHelp } from "./queue-command-support.js";
 
 export const RECOVER_HELP = `Usage: basma-agent queue recover --from DAMAGED_FILE [--config FILE] [--json]
 
@@ -66,7 +59,7 @@ function describeSalvage(report: SalvageReport): string {
   return `${lines.join("\n")}\n`;
 }
 
-export async function recover(args: readonly string[], output: CommandOutput): Promise<number> {
+export async function recover(args: readonly string[], output: CommandIo): Promise<number> {
   const { values } = parseCommandLine(args, { ...COMMON, from: { type: "string" } });
   if (values.help === true) return showHelp(RECOVER_HELP, output);
   const config = await loadConfig(values.config);

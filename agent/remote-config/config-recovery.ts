@@ -4,6 +4,7 @@ import {
   readState,
   sha256,
   writeState,
+  type ConfigOutcome,
   type ConfigPaths,
 } from "./remote-config-state.js";
 
@@ -35,12 +36,7 @@ export function recoverConfigAtStartup(
     writeState(paths, {
       ...state,
       pending: null,
-      lastOutcome: {
-        generation: pending.generation,
-        status: "rolled-back",
-        reason,
-        at: now.toISOString(),
-      },
+      lastOutcome: rolledBack(pending.generation, reason, now),
     });
     return { state: "rolled-back", generation: pending.generation, reason };
   }
@@ -69,12 +65,7 @@ export function rollBackPendingConfig(paths: ConfigPaths, reason: string, now = 
     ...state,
     runningGeneration: pending.previousGeneration,
     pending: null,
-    lastOutcome: {
-      generation: pending.generation,
-      status: "rolled-back",
-      reason,
-      at: now.toISOString(),
-    },
+    lastOutcome: rolledBack(pending.generation, reason, now),
   });
 }
 
@@ -90,4 +81,8 @@ export function confirmPendingConfig(paths: ConfigPaths, now = new Date()): numb
     lastOutcome: { generation: pending.generation, status: "applied", at: now.toISOString() },
   });
   return pending.generation;
+}
+
+function rolledBack(generation: number, reason: string, now: Date): ConfigOutcome {
+  return { generation, status: "rolled-back", reason, at: now.toISOString() };
 }

@@ -1,14 +1,10 @@
-import {
-  EXIT,
-  parseCommandLine,
-  parseIntegerOption,
-  UsageError,
-} from "../../agent/cli-support/cli.js";
+import { EXIT, parseIntegerOption, UsageError } from "../../agent/cli-support/cli.js";
 import type { AgentConfigInput, R30xSensorConfig } from "../../agent/config/schema.js";
-import type { CommandIo } from "../command-io.js";
+import type { CommandIo } from "../../agent/cli-support/command-io.js";
+import { parseProvisionOptions } from "../command-options.js";
 import { readConfigFile, writeConfigFile } from "../config-file.js";
 import { serviceOwner } from "../file-owner.js";
-import { PATH_OPTIONS, PATH_OPTIONS_HELP, resolvePaths } from "../paths.js";
+import { PATH_OPTIONS_HELP, resolvePaths } from "../paths.js";
 import { discoverCandidates, systemListing, type DeviceListing } from "./discover.js";
 import { probeSerialSensor, type ProbeResult } from "./probe-serial.js";
 
@@ -38,21 +34,19 @@ export async function runDetectCommand(
   io: CommandIo,
   listing?: DeviceListing,
 ): Promise<number> {
-  const { values } = parseCommandLine(args, {
-    ...PATH_OPTIONS,
-    probe: { type: "string", multiple: true },
-    model: { type: "string" },
-    "timeout-ms": { type: "string" },
-    "all-serial": { type: "boolean" },
-    "by-id-dir": { type: "string" },
-    apply: { type: "boolean" },
-    json: { type: "boolean" },
-    help: { type: "boolean", short: "h" },
-  });
-  if (values.help === true) {
-    io.out(DETECT_HELP);
-    return EXIT.ok;
-  }
+  const values = parseProvisionOptions(
+    args,
+    {
+      probe: { type: "string", multiple: true },
+      model: { type: "string" },
+      "timeout-ms": { type: "string" },
+      "all-serial": { type: "boolean" },
+      "by-id-dir": { type: "string" },
+      apply: { type: "boolean" },
+    },
+    { help: DETECT_HELP, io },
+  );
+  if (values === undefined) return EXIT.ok;
   const model = (values.model ?? "r307") as R30xSensorConfig["model"];
   if (!MODELS.includes(model))
     throw new UsageError(`--model expects ${MODELS.join(", ")}, got "${values.model ?? ""}"`);

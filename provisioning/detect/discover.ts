@@ -1,7 +1,7 @@
 import { readdir, realpath } from "node:fs/promises";
 import { join } from "node:path";
 import { formatUsbId } from "../../drivers/uru4000/models.js";
-import { messageOf } from "../command-io.js";
+import { messageOf } from "../../agent/cli-support/command-io.js";
 import { parseHexId, serialBridgeName, usbReaderModels } from "./known-devices.js";
 
 /** A serial port as serialport lists it (the fields used here). */

@@ -5,7 +5,7 @@ import {
 } from "../../agent/config/schema.js";
 import { createSensor } from "../../drivers/create-sensor.js";
 import type { SensorDescription } from "../../drivers/sensor.js";
-import { messageOf } from "../command-io.js";
+import { messageOf } from "../../agent/cli-support/command-io.js";
 
 type R30xModel = R30xSensorConfig["model"];
 const MODELS: readonly R30xModel[] = ["r305", "r307", "r503", "as608", "zfm20"];

@@ -1,8 +1,9 @@
-import { EXIT, parseCommandLine, parseIntegerOption } from "../../agent/cli-support/cli.js";
-import type { CommandIo } from "../command-io.js";
+import { EXIT, parseIntegerOption } from "../../agent/cli-support/cli.js";
+import type { CommandIo } from "../../agent/cli-support/command-io.js";
+import { parseProvisionOptions } from "../command-options.js";
 import { serviceOwner } from "../file-owner.js";
 import { parseKeyAlgorithm } from "../identity/identity-command.js";
-import { PATH_OPTIONS, PATH_OPTIONS_HELP, resolvePaths } from "../paths.js";
+import { PATH_OPTIONS_HELP, resolvePaths } from "../paths.js";
 import { enrolDevice } from "./enrol-device.js";
 
 export const ENROL_HELP = `Usage: basma-provision enrol [--bootstrap FILE] [options]
@@ -25,19 +26,17 @@ Exit status: 0 enrolled, 1 failure (refused, unreachable, bad answer), 2 bad arg
 `;
 
 export async function runEnrolCommand(args: readonly string[], io: CommandIo): Promise<number> {
-  const { values } = parseCommandLine(args, {
-    ...PATH_OPTIONS,
-    bootstrap: { type: "string" },
-    algorithm: { type: "string" },
-    timeout: { type: "string" },
-    user: { type: "string" },
-    json: { type: "boolean" },
-    help: { type: "boolean", short: "h" },
-  });
-  if (values.help === true) {
-    io.out(ENROL_HELP);
-    return EXIT.ok;
-  }
+  const values = parseProvisionOptions(
+    args,
+    {
+      bootstrap: { type: "string" },
+      algorithm: { type: "string" },
+      timeout: { type: "string" },
+      user: { type: "string" },
+    },
+    { help: ENROL_HELP, io },
+  );
+  if (values === undefined) return EXIT.ok;
   const timeoutSeconds = parseIntegerOption("timeout", values.timeout, { min: 1, max: 3_600 });
   const result = await enrolDevice({
     paths: resolvePaths(values),

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { EXIT } from "../../agent/cli-support/cli.js";
 import { describeZodIssues } from "../../agent/cli-support/json-file.js";
-import { CommandFailure, messageOf } from "../command-io.js";
+import { CommandFailure, messageOf } from "../../agent/cli-support/command-io.js";
 import { readConfigFile, writeConfigFile } from "../config-file.js";
 import type { FileOwner } from "../file-owner.js";
 import { checkIssuedCredential } from "../identity/certificate-check.js";

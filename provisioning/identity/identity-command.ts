@@ -1,8 +1,9 @@
-import { EXIT, parseCommandLine, UsageError } from "../../agent/cli-support/cli.js";
-import type { CommandIo } from "../command-io.js";
+import { EXIT, UsageError } from "../../agent/cli-support/cli.js";
+import type { CommandIo } from "../../agent/cli-support/command-io.js";
+import { parseProvisionOptions } from "../command-options.js";
 import { readConfigFile } from "../config-file.js";
 import { serviceOwner } from "../file-owner.js";
-import { identityFiles, PATH_OPTIONS, PATH_OPTIONS_HELP, resolvePaths } from "../paths.js";
+import { identityFiles, PATH_OPTIONS_HELP, resolvePaths } from "../paths.js";
 import { KEY_ALGORITHMS, type KeyAlgorithm } from "./device-key.js";
 import { prepareIdentity } from "./identity-store.js";
 
@@ -27,18 +28,16 @@ export function parseKeyAlgorithm(value: string | undefined): KeyAlgorithm {
 }
 
 export async function runIdentityCommand(args: readonly string[], io: CommandIo): Promise<number> {
-  const { values } = parseCommandLine(args, {
-    ...PATH_OPTIONS,
-    algorithm: { type: "string" },
-    new: { type: "boolean" },
-    user: { type: "string" },
-    json: { type: "boolean" },
-    help: { type: "boolean", short: "h" },
-  });
-  if (values.help === true) {
-    io.out(IDENTITY_HELP);
-    return EXIT.ok;
-  }
+  const values = parseProvisionOptions(
+    args,
+    {
+      algorithm: { type: "string" },
+      new: { type: "boolean" },
+      user: { type: "string" },
+    },
+    { help: IDENTITY_HELP, io },
+  );
+  if (values === undefined) return EXIT.ok;
   const paths = resolvePaths(values);
   const { config } = await readConfigFile(paths.config);
   const files = identityFiles(paths);

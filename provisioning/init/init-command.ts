@@ -1,12 +1,13 @@
 import { access } from "node:fs/promises";
-import { EXIT, parseCommandLine, UsageError } from "../../agent/cli-support/cli.js";
+import { EXIT, UsageError } from "../../agent/cli-support/cli.js";
 import { InvalidFileError, readJsonFile } from "../../agent/cli-support/json-file.js";
 import type { AgentConfigInput } from "../../agent/config/schema.js";
 import { ensureDir } from "../atomic-file.js";
-import { CommandFailure, type CommandIo } from "../command-io.js";
+import { CommandFailure, type CommandIo } from "../../agent/cli-support/command-io.js";
+import { parseProvisionOptions } from "../command-options.js";
 import { writeConfigFile } from "../config-file.js";
 import { serviceOwner } from "../file-owner.js";
-import { PATH_OPTIONS, PATH_OPTIONS_HELP, resolvePaths } from "../paths.js";
+import { PATH_OPTIONS_HELP, resolvePaths } from "../paths.js";
 import {
   answersFrom,
   DEFAULT_ANSWERS,
@@ -68,20 +69,18 @@ async function readBase(path: string | undefined): Promise<AgentConfigInput | un
 }
 
 export async function runInitCommand(args: readonly string[], io: CommandIo): Promise<number> {
-  const { values } = parseCommandLine(args, {
-    ...PATH_OPTIONS,
-    from: { type: "string" },
-    ...Object.fromEntries(Object.keys(FLAG_ANSWERS).map((flag) => [flag, { type: "string" }])),
-    interactive: { type: "boolean" },
-    force: { type: "boolean" },
-    user: { type: "string" },
-    json: { type: "boolean" },
-    help: { type: "boolean", short: "h" },
-  } as const);
-  if (values.help === true) {
-    io.out(INIT_HELP);
-    return EXIT.ok;
-  }
+  const values = parseProvisionOptions(
+    args,
+    {
+      from: { type: "string" },
+      ...Object.fromEntries(Object.keys(FLAG_ANSWERS).map((flag) => [flag, { type: "string" }])),
+      interactive: { type: "boolean" },
+      force: { type: "boolean" },
+      user: { type: "string" },
+    } as const,
+    { help: INIT_HELP, io },
+  );
+  if (values === undefined) return EXIT.ok;
   const paths = resolvePaths(values);
   if (values.force !== true && (await exists(paths.config)))
     throw new CommandFailure(

@@ -1,5 +1,5 @@
 import type { AgentConfigInput } from "../../agent/config/schema.js";
-import { CommandFailure } from "../command-io.js";
+import { CommandFailure } from "../../agent/cli-support/command-io.js";
 import { checkAnswer, QUESTIONS, type ConfigAnswers } from "./config-questions.js";
 import type { LinePrompter } from "./line-prompter.js";
 

@@ -2,7 +2,7 @@ import { access, constants } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { packageRoot } from "../../agent/package-root.js";
 import { EXIT, parseCommandLine, UsageError } from "../../agent/cli-support/cli.js";
-import { CommandFailure, messageOf, type CommandIo } from "../command-io.js";
+import { CommandFailure, messageOf, type CommandIo } from "../../agent/cli-support/command-io.js";
 import { systemCommandRunner, type CommandRunner } from "./command-runner.js";
 import { installService, InstallFailure, type InstallStep } from "./install-service.js";
 import { UNIT_NAME, unitPathProblem } from "./service-files.js";

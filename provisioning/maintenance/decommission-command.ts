@@ -1,8 +1,9 @@
-import { EXIT, parseCommandLine } from "../../agent/cli-support/cli.js";
-import { CommandFailure, type CommandIo } from "../command-io.js";
+import { EXIT } from "../../agent/cli-support/cli.js";
+import { CommandFailure, type CommandIo } from "../../agent/cli-support/command-io.js";
+import { parseProvisionOptions } from "../command-options.js";
 import { readConfigFile } from "../config-file.js";
 import { LinePrompter } from "../init/line-prompter.js";
-import { identityFiles, PATH_OPTIONS, PATH_OPTIONS_HELP, resolvePaths } from "../paths.js";
+import { identityFiles, PATH_OPTIONS_HELP, resolvePaths } from "../paths.js";
 import { queueFiles, readQueueBacklog } from "../queue-backlog.js";
 import { queueFamily, shredFile } from "./wipe.js";
 
@@ -27,17 +28,15 @@ export async function runDecommissionCommand(
   args: readonly string[],
   io: CommandIo,
 ): Promise<number> {
-  const { values } = parseCommandLine(args, {
-    ...PATH_OPTIONS,
-    yes: { type: "boolean", short: "y" },
-    force: { type: "boolean" },
-    json: { type: "boolean" },
-    help: { type: "boolean", short: "h" },
-  });
-  if (values.help === true) {
-    io.out(DECOMMISSION_HELP);
-    return EXIT.ok;
-  }
+  const values = parseProvisionOptions(
+    args,
+    {
+      yes: { type: "boolean", short: "y" },
+      force: { type: "boolean" },
+    },
+    { help: DECOMMISSION_HELP, io },
+  );
+  if (values === undefined) return EXIT.ok;
   const paths = resolvePaths(values);
   const { config } = await readConfigFile(paths.config);
   const backlog = readQueueBacklog(config);

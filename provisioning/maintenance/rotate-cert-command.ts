@@ -1,9 +1,10 @@
-import { EXIT, parseCommandLine, parseIntegerOption } from "../../agent/cli-support/cli.js";
-import type { CommandIo } from "../command-io.js";
+import { EXIT, parseIntegerOption } from "../../agent/cli-support/cli.js";
+import type { CommandIo } from "../../agent/cli-support/command-io.js";
+import { parseProvisionOptions } from "../command-options.js";
 import { readConfigFile } from "../config-file.js";
 import { serviceOwner } from "../file-owner.js";
 import { parseKeyAlgorithm } from "../identity/identity-command.js";
-import { PATH_OPTIONS, PATH_OPTIONS_HELP, resolvePaths } from "../paths.js";
+import { PATH_OPTIONS_HELP, resolvePaths } from "../paths.js";
 import { rotateCertificate } from "./rotate-cert.js";
 
 export const ROTATE_CERT_HELP = `Usage: basma-provision rotate-cert [options]
@@ -26,18 +27,16 @@ export async function runRotateCertCommand(
   args: readonly string[],
   io: CommandIo,
 ): Promise<number> {
-  const { values } = parseCommandLine(args, {
-    ...PATH_OPTIONS,
-    algorithm: { type: "string" },
-    timeout: { type: "string" },
-    user: { type: "string" },
-    json: { type: "boolean" },
-    help: { type: "boolean", short: "h" },
-  });
-  if (values.help === true) {
-    io.out(ROTATE_CERT_HELP);
-    return EXIT.ok;
-  }
+  const values = parseProvisionOptions(
+    args,
+    {
+      algorithm: { type: "string" },
+      timeout: { type: "string" },
+      user: { type: "string" },
+    },
+    { help: ROTATE_CERT_HELP, io },
+  );
+  if (values === undefined) return EXIT.ok;
   const timeoutSeconds = parseIntegerOption("timeout", values.timeout, { min: 1, max: 3_600 });
   const { config } = await readConfigFile(resolvePaths(values).config);
   const result = await rotateCertificate({

@@ -1,7 +1,7 @@
 import { createPrivateKey, sign } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import type { AgentConfig } from "../../agent/config/schema.js";
-import { CommandFailure, messageOf } from "../command-io.js";
+import { CommandFailure, messageOf } from "../../agent/cli-support/command-io.js";
 import { exchangeWithCentre, newRequestId } from "../enrol/certificate-request.js";
 import { verifyIssued } from "../enrol/enrol-device.js";
 import { ENROLMENT_VERSION, enrolTopics, renewalProofInput } from "../enrol/enrolment-messages.js";

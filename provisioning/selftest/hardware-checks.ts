@@ -4,7 +4,7 @@ import { assessQuality } from "../../agent/quality/assess-quality.js";
 import { createSensor } from "../../drivers/create-sensor.js";
 import { createGpio } from "../../drivers/gpio/create-gpio.js";
 import type { Gpio } from "../../drivers/gpio/gpio.js";
-import { messageOf } from "../command-io.js";
+import { messageOf } from "../../agent/cli-support/command-io.js";
 import type { CheckResult } from "./check-result.js";
 
 export interface Operator {

@@ -1,13 +1,9 @@
-import {
-  EXIT,
-  parseCommandLine,
-  parseIntegerOption,
-  UsageError,
-} from "../../agent/cli-support/cli.js";
-import type { CommandIo } from "../command-io.js";
+import { EXIT, parseIntegerOption, UsageError } from "../../agent/cli-support/cli.js";
+import type { CommandIo } from "../../agent/cli-support/command-io.js";
+import { parseProvisionOptions } from "../command-options.js";
 import { readConfigFile } from "../config-file.js";
 import { LinePrompter } from "../init/line-prompter.js";
-import { PATH_OPTIONS, PATH_OPTIONS_HELP, resolvePaths } from "../paths.js";
+import { PATH_OPTIONS_HELP, resolvePaths } from "../paths.js";
 import { CHECK_NAMES, formatReport, type CheckName, type CheckResult } from "./check-result.js";
 import { checkOutputs, checkSensor, type Operator } from "./hardware-checks.js";
 import { checkBroker, checkClock, checkDisk, checkQueue } from "./system-checks.js";
@@ -51,19 +47,17 @@ function operatorFor(io: CommandIo, assumeYes: boolean): { operator: Operator; c
 }
 
 export async function runSelftestCommand(args: readonly string[], io: CommandIo): Promise<number> {
-  const { values } = parseCommandLine(args, {
-    ...PATH_OPTIONS,
-    yes: { type: "boolean", short: "y" },
-    skip: { type: "string", multiple: true },
-    "finger-timeout": { type: "string" },
-    "open-timeout": { type: "string" },
-    json: { type: "boolean" },
-    help: { type: "boolean", short: "h" },
-  });
-  if (values.help === true) {
-    io.out(SELFTEST_HELP);
-    return EXIT.ok;
-  }
+  const values = parseProvisionOptions(
+    args,
+    {
+      yes: { type: "boolean", short: "y" },
+      skip: { type: "string", multiple: true },
+      "finger-timeout": { type: "string" },
+      "open-timeout": { type: "string" },
+    },
+    { help: SELFTEST_HELP, io },
+  );
+  if (values === undefined) return EXIT.ok;
   const skipped = new Set<CheckName>();
   for (const name of values.skip ?? []) {
     if (!(CHECK_NAMES as readonly string[]).includes(name))

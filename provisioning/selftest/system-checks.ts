@@ -4,7 +4,7 @@ import { readFile, statfs } from "node:fs/promises";
 import { promisify } from "node:util";
 import mqtt from "mqtt";
 import type { AgentConfig } from "../../agent/config/schema.js";
-import { messageOf } from "../command-io.js";
+import { messageOf } from "../../agent/cli-support/command-io.js";
 import { readQueueBacklog } from "../queue-backlog.js";
 import type { CheckResult } from "./check-result.js";
 

@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { X509Certificate } from "node:crypto";
 import { access, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -13,29 +12,11 @@ import { DEFAULT_TRAVELLER_TIMING, runTravellers } from "../../hardware-sim/trav
 import { captureLog } from "../support/log-capture.js";
 import { mosquittoPath } from "../support/mosquitto.js";
 import { startMosquittoTls, type RunningMosquittoTls } from "../support/mosquitto-tls.js";
-import { repoRoot, runCompiledCli } from "../support/processes.js";
+import { runCompiledCli } from "../support/processes.js";
+import { runProvision } from "../support/provision-cli.js";
 
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** basma-provision as its own process, with `input` piped to its stdin. */
-function provision(args: readonly string[], input = ""): Promise<Run> {
-  const child = spawn(process.execPath, [join(repoRoot, "dist/provisioning/cli.js"), ...args], {
-    stdio: ["pipe", "pipe", "pipe"],
-    env: { ...process.env, UV_USE_IO_URING: "0" },
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  child.stdin.end(input);
-  return new Promise((resolve) => {
-    child.once("exit", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+/** Selftest leaves out the sensors and outputs where a run tests the identity, not the hardware. */
+const SKIP_HARDWARE_CHECKS = ["--skip", "sensors", "--skip", "outputs"] as const;
 
 describe.skipIf(mosquittoPath === undefined)("provisioning a terminal end to end", () => {
   let root: string;
@@ -112,7 +93,7 @@ describe.skipIf(mosquittoPath === undefined)("provisioning a terminal end to end
         mqtt: { protocolVersion: 5 },
       }),
     );
-    const run = await provision([
+    const run = await runProvision([
       "init",
       "--root",
       root,
@@ -146,7 +127,7 @@ describe.skipIf(mosquittoPath === undefined)("provisioning a terminal end to end
     });
     const claimFile = join(root, "claim.json");
     await writeFile(claimFile, JSON.stringify(claim), { mode: 0o600 });
-    const run = await provision(["enrol", "--root", root, "--bootstrap", claimFile, "--json"]);
+    const run = await runProvision(["enrol", "--root", root, "--bootstrap", claimFile, "--json"]);
     expect(run.stderr).not.toMatch(/basma-provision [a-z-]+:/);
     expect(run.code, run.stderr + run.stdout).toBe(0);
     const certificate = new X509Certificate(await readFile(join(paths().pki, "device.pem")));
@@ -156,13 +137,13 @@ describe.skipIf(mosquittoPath === undefined)("provisioning a terminal end to end
 
     const reuse = join(root, "claim-again.json");
     await writeFile(reuse, JSON.stringify(claim));
-    const again = await provision(["enrol", "--root", root, "--bootstrap", reuse]);
+    const again = await runProvision(["enrol", "--root", root, "--bootstrap", reuse]);
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/the centre refused: this claim has already been used/);
   });
 
   it("selftest passes on the simulated sensor and gate, over TLS with the new identity", async () => {
-    const run = await provision([
+    const run = await runProvision([
       "selftest",
       "--root",
       root,
@@ -217,16 +198,13 @@ describe.skipIf(mosquittoPath === undefined)("provisioning a terminal end to end
         },
       }),
     );
-    const run = await provision([
+    const run = await runProvision([
       "selftest",
       "--config",
       strangerConfig,
       "--root",
       root,
-      "--skip",
-      "sensors",
-      "--skip",
-      "outputs",
+      ...SKIP_HARDWARE_CHECKS,
     ]);
     expect(run.code, run.stderr + run.stdout).toBe(1);
     expect(run.stdout).toMatch(/^FAIL\s+broker mqtts:\/\/127\.0\.0\.1:\d+\s+\S/m);
@@ -264,27 +242,19 @@ describe.skipIf(mosquittoPath === undefined)("provisioning a terminal end to end
     const before = await readFile(join(paths().pki, "device.key"), "utf8");
     const oldSerial = new X509Certificate(await readFile(join(paths().pki, "device.pem")))
       .serialNumber;
-    const run = await provision(["rotate-cert", "--root", root, "--json"]);
+    const run = await runProvision(["rotate-cert", "--root", root, "--json"]);
     expect(run.stderr).not.toMatch(/basma-provision [a-z-]+:/);
     expect(run.code, run.stderr + run.stdout).toBe(0);
     const after = await readFile(join(paths().pki, "device.key"), "utf8");
     const certificate = new X509Certificate(await readFile(join(paths().pki, "device.pem")));
     expect(after).not.toBe(before);
     expect(certificate.serialNumber).not.toBe(oldSerial);
-    const selftest = await provision([
-      "selftest",
-      "--root",
-      root,
-      "--skip",
-      "sensors",
-      "--skip",
-      "outputs",
-    ]);
+    const selftest = await runProvision(["selftest", "--root", root, ...SKIP_HARDWARE_CHECKS]);
     expect(selftest.stdout).toMatch(/^PASS\s+broker/m);
   });
 
   it("decommission wipes keys and queue once nothing waits", async () => {
-    const run = await provision(["decommission", "--root", root, "--yes", "--json"]);
+    const run = await runProvision(["decommission", "--root", root, "--yes", "--json"]);
     expect(run.stderr).not.toMatch(/basma-provision [a-z-]+:/);
     expect(run.code, run.stderr + run.stdout).toBe(0);
     for (const name of ["device.key", "device.pem", "ca.pem", "command-key.pem"])

@@ -1,33 +1,11 @@
-import { spawn } from "node:child_process";
 import { access, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Outbox } from "../../agent/queue/outbox.js";
 import { makeRecord } from "../support/records.js";
-import { repoRoot } from "../support/processes.js";
+import { runProvision } from "../support/provision-cli.js";
 import { ptySkipReason, startPtyModule } from "../support/r30x-pty.js";
-
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function provision(args: readonly string[], input = ""): Promise<Run> {
-  const child = spawn(process.execPath, [join(repoRoot, "dist/provisioning/cli.js"), ...args], {
-    stdio: ["pipe", "pipe", "pipe"],
-    env: { ...process.env, UV_USE_IO_URING: "0" },
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  child.stdin.end(input);
-  return new Promise((resolve) => {
-    child.once("exit", (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 let root: string;
 beforeEach(async () => {
@@ -37,6 +15,16 @@ afterEach(async () => {
   await rm(root, { recursive: true, force: true });
 });
 const configPath = (): string => join(root, "etc/basma/agent.json");
+/** The fewest options init takes without asking: the device's id and site. */
+const minimalInitArgs = (): string[] => [
+  "init",
+  "--root",
+  root,
+  "--device-id",
+  "gate-1",
+  "--site",
+  "lab",
+];
 
 describe("basma-provision init, interactive", () => {
   it("asks each question, re-asks a wrong answer with the schema's reason, and writes the answers", async () => {
@@ -55,7 +43,7 @@ describe("basma-provision init, interactive", () => {
       "r503",
       "none",
     ];
-    const run = await provision(
+    const run = await runProvision(
       ["init", "--root", root, "--interactive"],
       `${answers.join("\n")}\n`,
     );
@@ -86,7 +74,7 @@ describe("basma-provision init, interactive", () => {
   });
 
   it("stops with an error when the input ends before the last question", async () => {
-    const run = await provision(["init", "--root", root, "--interactive"], "gate-12\nlab\n");
+    const run = await runProvision(["init", "--root", root, "--interactive"], "gate-12\nlab\n");
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/the input ended before every question was answered/);
     await expect(access(configPath())).rejects.toThrow(/ENOENT/);
@@ -95,7 +83,7 @@ describe("basma-provision init, interactive", () => {
 
 describe("basma-provision init, non-interactive", () => {
   it("lists every schema problem and exits 78", async () => {
-    const run = await provision([
+    const run = await runProvision([
       "init",
       "--root",
       root,
@@ -112,26 +100,18 @@ describe("basma-provision init, non-interactive", () => {
   });
 
   it("refuses to replace a configuration without --force", async () => {
-    const args = ["init", "--root", root, "--device-id", "gate-1", "--site", "lab"];
-    expect((await provision(args)).code).toBe(0);
-    const again = await provision(args);
+    const args = minimalInitArgs();
+    expect((await runProvision(args)).code).toBe(0);
+    const again = await runProvision(args);
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/already exists; pass --force/);
-    expect((await provision([...args, "--force"])).code).toBe(0);
+    expect((await runProvision([...args, "--force"])).code).toBe(0);
   });
 });
 
 describe("basma-provision decommission", () => {
   async function initWithQueue(records: number): Promise<void> {
-    const init = await provision([
-      "init",
-      "--root",
-      root,
-      "--device-id",
-      "gate-1",
-      "--site",
-      "lab",
-    ]);
+    const init = await runProvision(minimalInitArgs());
     expect(init.code, init.stderr).toBe(0);
     const state = join(root, "var/lib/basma");
     const outbox = Outbox.open(join(state, "queue.sqlite"), { keyFile: join(state, "device-key") });
@@ -143,7 +123,7 @@ describe("basma-provision decommission", () => {
 
   it("refuses while records wait, naming how many, and wipes nothing", async () => {
     await initWithQueue(3);
-    const run = await provision(["decommission", "--root", root, "--yes"]);
+    const run = await runProvision(["decommission", "--root", root, "--yes"]);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/holds 3 record\(s\) the centre has not acknowledged/);
     await access(join(root, "etc/basma/pki/device.key"));
@@ -152,7 +132,7 @@ describe("basma-provision decommission", () => {
 
   it("wipes with --force, and says what was lost", async () => {
     await initWithQueue(2);
-    const run = await provision(["decommission", "--root", root, "--yes", "--force"]);
+    const run = await runProvision(["decommission", "--root", root, "--yes", "--force"]);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/2 unacknowledged record\(s\) were lost/);
     await expect(access(join(root, "etc/basma/pki/device.key"))).rejects.toThrow(/ENOENT/);
@@ -162,7 +142,7 @@ describe("basma-provision decommission", () => {
 
   it("asks for confirmation, and a no wipes nothing", async () => {
     await initWithQueue(0);
-    const run = await provision(["decommission", "--root", root], "n\n");
+    const run = await runProvision(["decommission", "--root", root], "n\n");
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/Wipe the keys, certificates and queue of gate-1\? \[y\/N\]/);
     await access(join(root, "etc/basma/pki/device.key"));
@@ -173,17 +153,9 @@ describe.skipIf(ptySkipReason !== undefined)("basma-provision detect", () => {
   it("probes a simulated R503 on a pseudo-terminal and proposes it, and fails on a dead path", async () => {
     const pty = await startPtyModule({ model: "r503" });
     try {
-      const init = await provision([
-        "init",
-        "--root",
-        root,
-        "--device-id",
-        "gate-1",
-        "--site",
-        "lab",
-      ]);
+      const init = await runProvision(minimalInitArgs());
       expect(init.code).toBe(0);
-      const run = await provision([
+      const run = await runProvision([
         "detect",
         "--root",
         root,

@@ -65,39 +65,24 @@ describe.skipIf(mosquittoPath === undefined)(
     afterAll(async () => {
       await broker.stop();
     });
+    /** Connects with a client identity, trusting this test's CA. */
+    const connectAs = (identity: PemCredential): Promise<string> =>
+      connectOutcome(broker.url, { ca: ca.certPem, cert: identity.certPem, key: identity.keyPem });
 
     it("accepts a client certificate issued by issueClient", async () => {
       const client = await ca.issueClient("terminal-001");
-      expect(
-        await connectOutcome(broker.url, {
-          ca: ca.certPem,
-          cert: client.certPem,
-          key: client.keyPem,
-        }),
-      ).toBe("connected");
+      expect(await connectAs(client)).toBe("connected");
     });
 
     it("accepts a client certificate signed from a device's CSR", async () => {
       const identity = await enrolledIdentity(ca, "terminal-002");
-      expect(
-        await connectOutcome(broker.url, {
-          ca: ca.certPem,
-          cert: identity.certPem,
-          key: identity.keyPem,
-        }),
-      ).toBe("connected");
+      expect(await connectAs(identity)).toBe("connected");
     });
 
     it("refuses a client certificate from another CA", async () => {
       const other = await TestCertificateAuthority.create({ commonName: "Other CA" });
       const stranger = await other.issueClient("terminal-001");
-      expect(
-        await connectOutcome(broker.url, {
-          ca: ca.certPem,
-          cert: stranger.certPem,
-          key: stranger.keyPem,
-        }),
-      ).not.toBe("connected");
+      expect(await connectAs(stranger)).not.toBe("connected");
     });
 
     it("refuses a client with no certificate", async () => {

@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CentreKeys, centreKeyFromPem } from "../../../agent/commands/centre-keys.js";
-import type { CommandLimits } from "../../../agent/commands/command-verifier.js";
+import { CommandVerifier, type CommandLimits } from "../../../agent/commands/command-verifier.js";
 import { ReplayStore } from "../../../agent/commands/replay-store.js";
 import { CommandSigner } from "../../../hardware-sim/central/command-signer.js";
 
@@ -32,6 +32,14 @@ export function tempDir(prefix = "basma-commands-"): string {
 /** A replay store created before the commands in these tests were issued. */
 export function openReplayStore(path = join(tempDir(), "commands.sqlite")): ReplayStore {
   return ReplayStore.open(path, { now: new Date(NOW.getTime() - 3_600_000) });
+}
+
+/** The terminal's verifier, trusting `keys` and remembering commands in `replayStore`. */
+export function commandVerifier(
+  replayStore: ReplayStore = openReplayStore(),
+  keys: CentreKeys = trustedKeys(),
+): CommandVerifier {
+  return new CommandVerifier({ deviceId: DEVICE_ID, keys, replayStore, limits: LIMITS });
 }
 
 /** A genuine command for this terminal, issued a second before NOW. */

@@ -2,7 +2,6 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { CentreCommands } from "../../../agent/commands/centre-commands.js";
 import { CommandRefused } from "../../../agent/commands/command-refusal.js";
-import { CommandVerifier } from "../../../agent/commands/command-verifier.js";
 import { captureLog } from "../../support/log-capture.js";
 import { simulatedTerminalGate } from "../../support/simulated-gate.js";
 import {
@@ -11,6 +10,7 @@ import {
   NOW,
   centre,
   commandBody,
+  commandVerifier,
   genuine,
   openReplayStore,
   signedBody,
@@ -20,14 +20,7 @@ import {
 
 const keys = trustedKeys();
 
-function verifier() {
-  return new CommandVerifier({
-    deviceId: DEVICE_ID,
-    keys,
-    replayStore: openReplayStore(":memory:"),
-    limits: LIMITS,
-  });
-}
+const verifier = () => commandVerifier(openReplayStore(":memory:"), keys);
 
 /** Verifies and says how it went; anything other than a CommandRefused fails the property. */
 function outcome(message: Uint8Array): "accepted" | CommandRefused {

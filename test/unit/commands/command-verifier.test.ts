@@ -1,7 +1,6 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { CommandRefused, type RefusalCode } from "../../../agent/commands/command-refusal.js";
-import { CommandVerifier } from "../../../agent/commands/command-verifier.js";
 import { ReplayStore } from "../../../agent/commands/replay-store.js";
 import {
   DEVICE_ID,
@@ -9,23 +8,14 @@ import {
   NOW,
   centre,
   commandBody,
+  commandVerifier,
   genuine,
   openReplayStore,
   signedBody,
   stranger,
   successor,
   tempDir,
-  trustedKeys,
 } from "./command-fixtures.js";
-
-function verifier(replayStore: ReplayStore = openReplayStore()) {
-  return new CommandVerifier({
-    deviceId: DEVICE_ID,
-    keys: trustedKeys(),
-    replayStore,
-    limits: LIMITS,
-  });
-}
 
 function refusal(run: () => unknown): CommandRefused {
   try {
@@ -38,7 +28,7 @@ function refusal(run: () => unknown): CommandRefused {
 }
 
 function expectRefused(message: Uint8Array, code: RefusalCode, now = NOW): CommandRefused {
-  const refused = refusal(() => verifier().verify(message, now));
+  const refused = refusal(() => commandVerifier().verify(message, now));
   expect(refused.code).toBe(code);
   return refused;
 }
@@ -50,7 +40,7 @@ function envelope(fields: Record<string, unknown>): Buffer {
 describe("verifying a centre command", () => {
   it("accepts a genuine command and returns its parsed parameters", () => {
     const { commandId, message } = genuine("open-gate", { params: { openMs: 4_000 } });
-    const command = verifier().verify(message, NOW);
+    const command = commandVerifier().verify(message, NOW);
     expect(command).toMatchObject({
       kind: "open-gate",
       commandId,
@@ -62,12 +52,12 @@ describe("verifying a centre command", () => {
   });
 
   it("accepts a command signed by the second configured key (rotation)", () => {
-    const command = verifier().verify(genuine("resync", {}, successor).message, NOW);
+    const command = commandVerifier().verify(genuine("resync", {}, successor).message, NOW);
     expect(command.keyId).toBe("centre-2027");
   });
 
   it("fills in parameter defaults", () => {
-    const command = verifier().verify(genuine("collect-diagnostics").message, NOW);
+    const command = commandVerifier().verify(genuine("collect-diagnostics").message, NOW);
     expect(command.params).toEqual({ logLines: 200 });
   });
 
@@ -112,13 +102,13 @@ describe("verifying a centre command", () => {
   it("refuses an expired command, and one a millisecond past expiry", () => {
     const { message } = genuine("open-gate", { lifetimeMs: 5_000 });
     expectRefused(message, "expired", new Date(NOW.getTime() + 4_001));
-    expect(() => verifier().verify(message, new Date(NOW.getTime() + 4_000))).not.toThrow();
+    expect(() => commandVerifier().verify(message, new Date(NOW.getTime() + 4_000))).not.toThrow();
   });
 
   it("refuses a command issued further ahead than the clock-skew allowance", () => {
     const ahead = (ms: number) => genuine("resync", { issuedAt: new Date(NOW.getTime() + ms) });
     expectRefused(ahead(LIMITS.clockSkewMs + 1).message, "not-yet-valid");
-    expect(() => verifier().verify(ahead(LIMITS.clockSkewMs).message, NOW)).not.toThrow();
+    expect(() => commandVerifier().verify(ahead(LIMITS.clockSkewMs).message, NOW)).not.toThrow();
   });
 
   it("refuses a command valid for longer than the maximum lifetime", () => {
@@ -135,30 +125,30 @@ describe("verifying a centre command", () => {
   it("refuses a replayed command, by id and by nonce", () => {
     const store = openReplayStore();
     const { message } = genuine();
-    verifier(store).verify(message, NOW);
-    expect(refusal(() => verifier(store).verify(message, NOW)).code).toBe("replayed");
+    commandVerifier(store).verify(message, NOW);
+    expect(refusal(() => commandVerifier(store).verify(message, NOW)).code).toBe("replayed");
     const sameNonce = genuine("open-gate", { nonce: "reused-nonce-reused-nonce" });
-    verifier(store).verify(sameNonce.message, NOW);
+    commandVerifier(store).verify(sameNonce.message, NOW);
     const again = genuine("open-gate", { nonce: "reused-nonce-reused-nonce" });
     expect(again.commandId).not.toBe(sameNonce.commandId);
-    expect(refusal(() => verifier(store).verify(again.message, NOW)).code).toBe("replayed");
+    expect(refusal(() => commandVerifier(store).verify(again.message, NOW)).code).toBe("replayed");
   });
 
   it("still refuses a replay after the store is closed and reopened (a restart)", () => {
     const path = join(tempDir(), "commands.sqlite");
     const { message } = genuine();
     const first = openReplayStore(path);
-    verifier(first).verify(message, NOW);
+    commandVerifier(first).verify(message, NOW);
     first.close();
     const reopened = ReplayStore.open(path, { now: NOW });
     expect(reopened.size()).toBe(1);
-    expect(refusal(() => verifier(reopened).verify(message, NOW)).code).toBe("replayed");
+    expect(refusal(() => commandVerifier(reopened).verify(message, NOW)).code).toBe("replayed");
     reopened.close();
   });
 
   it("refuses a command issued before a fresh replay store began", () => {
     const fresh = ReplayStore.open(":memory:", { now: NOW });
-    expect(refusal(() => verifier(fresh).verify(genuine().message, NOW)).code).toBe(
+    expect(refusal(() => commandVerifier(fresh).verify(genuine().message, NOW)).code).toBe(
       "before-replay-store",
     );
   });

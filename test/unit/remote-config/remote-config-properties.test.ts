@@ -11,23 +11,29 @@ import { centre, stranger, tempDir, trustedKeys } from "../commands/command-fixt
 
 const LOCAL = `${JSON.stringify({ device: { id: "gate-7" } })}\n`;
 
+/** A terminal running its local configuration, with no pushed one pending. */
+function settledTerminal() {
+  const dir = tempDir("basma-remote-config-");
+  const paths = { configPath: join(dir, "agent.json") };
+  writeFileSync(paths.configPath, LOCAL);
+  const restarts: string[] = [];
+  const remote = new RemoteConfig({
+    paths,
+    deviceId: "gate-7",
+    keys: trustedKeys(),
+    running: parseAgentConfig(JSON.parse(LOCAL)),
+    startup: { state: "settled" },
+    healthDeadlineMs: 5_000,
+    publishReported: () => Promise.resolve(),
+    requestRestart: (reason) => restarts.push(reason),
+    logger: captureLog("silent").logger,
+  });
+  return { paths, restarts, remote };
+}
+
 describe("hostile desired configurations", () => {
   it("never throw, never restart the agent and never touch the file unless the centre signed them", async () => {
-    const dir = tempDir("basma-remote-config-");
-    const paths = { configPath: join(dir, "agent.json") };
-    writeFileSync(paths.configPath, LOCAL);
-    const restarts: string[] = [];
-    const remote = new RemoteConfig({
-      paths,
-      deviceId: "gate-7",
-      keys: trustedKeys(),
-      running: parseAgentConfig(JSON.parse(LOCAL)),
-      startup: { state: "settled" },
-      healthDeadlineMs: 5_000,
-      publishReported: () => Promise.resolve(),
-      requestRestart: (reason) => restarts.push(reason),
-      logger: captureLog("silent").logger,
-    });
+    const { paths, restarts, remote } = settledTerminal();
     const hostile = fc.oneof(
       fc.uint8Array({ maxLength: 4_096 }).map((bytes) => Buffer.from(bytes)),
       fc.jsonValue({ maxDepth: 5 }).map((value) => Buffer.from(JSON.stringify(value))),
@@ -56,21 +62,7 @@ describe("hostile desired configurations", () => {
   it("centre-signed configurations of any shape either apply or are refused with a reason", async () => {
     await fc.assert(
       fc.asyncProperty(fc.jsonValue({ maxDepth: 4 }), async (config) => {
-        const dir = tempDir("basma-remote-config-");
-        const paths = { configPath: join(dir, "agent.json") };
-        writeFileSync(paths.configPath, LOCAL);
-        const restarts: string[] = [];
-        const remote = new RemoteConfig({
-          paths,
-          deviceId: "gate-7",
-          keys: trustedKeys(),
-          running: parseAgentConfig(JSON.parse(LOCAL)),
-          startup: { state: "settled" },
-          healthDeadlineMs: 5_000,
-          publishReported: () => Promise.resolve(),
-          requestRestart: (reason) => restarts.push(reason),
-          logger: captureLog("silent").logger,
-        });
+        const { paths, restarts, remote } = settledTerminal();
         const message = centre.signBody(
           "desired-config",
           Buffer.from(
