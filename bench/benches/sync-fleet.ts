@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { uuidv7 } from "uuidv7";
 import { parseAgentConfig } from "../../agent/config/load.js";
 import { createLogger } from "../../agent/log/logger.js";
 import { Outbox } from "../../agent/queue/outbox.js";
@@ -26,6 +27,9 @@ interface Terminal {
 }
 
 const silent = createLogger({ name: "bench", level: "silent" });
+const progress = (text: string): void => {
+  process.stderr.write(`  sync-fleet: ${text}\n`);
+};
 
 function quantile(sorted: readonly number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
@@ -40,13 +44,17 @@ export async function runFleet(options: FleetOptions): Promise<readonly Figure[]
   if (mosquittoPath === undefined)
     throw new Error("mosquitto is not installed: run bash test/install-test-tools.sh");
   const dir = mkdtempSync(join(tmpdir(), "basma-bench-fleet-"));
-  let broker = await startMosquitto();
+  // A production broker keeps sessions across a restart; the terminals and the centre
+  // resume theirs.
+  const persistence = { dir };
+  let broker = await startMosquitto({ persistence });
   const store = new CentralStore(join(dir, "central.sqlite"));
   const central = new ReferenceCentral({
     brokerUrl: broker.url,
     topicPrefix: "basma",
     store,
     logger: silent,
+    persistentSession: true,
   });
   const terminals: Terminal[] = [];
   try {
@@ -66,6 +74,7 @@ export async function runFleet(options: FleetOptions): Promise<readonly Figure[]
       terminals.push({ outbox, sync });
     }
     await until(() => terminals.every((t) => t.sync.connected), 60_000);
+    progress(`${options.terminals} terminals connected; stopping the broker`);
 
     await broker.stop();
     await until(() => terminals.every((t) => !t.sync.connected), 30_000);
@@ -74,10 +83,11 @@ export async function runFleet(options: FleetOptions): Promise<readonly Figure[]
     );
     for (const terminal of terminals)
       for (let r = 0; r < options.backlogPerTerminal; r++)
-        terminal.outbox.enqueue({ ...record, id: crypto.randomUUID() });
+        terminal.outbox.enqueue({ ...record, id: uuidv7() });
+    progress(`backlogs queued; broker down for ${options.outageMs} ms`);
     await sleep(options.outageMs);
 
-    broker = await startMosquitto({ port: broker.port });
+    broker = await startMosquitto({ port: broker.port, persistence });
     const back = performance.now();
     await until(
       () => {
@@ -90,6 +100,7 @@ export async function runFleet(options: FleetOptions): Promise<readonly Figure[]
       600_000,
       10,
     );
+    progress("every terminal reconnected; draining");
     await until(() => terminals.every((t) => t.outbox.stats().records === 0), 600_000);
     const drainedS = (performance.now() - back) / 1_000;
 

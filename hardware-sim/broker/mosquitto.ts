@@ -58,6 +58,11 @@ export interface MosquittoOptions {
    * enrolling terminal without a certificate yet connects in tests).
    */
   readonly plainListener?: boolean | undefined;
+  /**
+   * Keep sessions, subscriptions and queued messages across a restart (saved in `dir` on
+   * shutdown), as a production broker does; without it a restart forgets everything.
+   */
+  readonly persistence?: { readonly dir: string } | undefined;
 }
 
 export interface StartedMosquitto extends RunningMosquitto {
@@ -80,7 +85,9 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<St
   const lines = [
     // As root, Mosquitto would switch to its own user, who cannot read this 0700 folder.
     ...(userInfo().uid === 0 ? [`user ${userInfo().username}`] : []),
-    "persistence false",
+    ...(options.persistence === undefined
+      ? ["persistence false"]
+      : ["persistence true", `persistence_location ${options.persistence.dir}/`]),
     "log_dest none",
     "max_inflight_messages 0",
     "max_queued_messages 100000",

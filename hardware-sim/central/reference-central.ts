@@ -39,6 +39,11 @@ export interface ReferenceCentralOptions {
   readonly behaviour?: Partial<CentralBehaviour> | undefined;
   /** Signs what the centre sends terminals; without it the centre sends no commands. */
   readonly commandSigner?: CommandSigner | undefined;
+  /**
+   * A persistent session under a fixed client id: records published while the centre is
+   * reconnecting wait for it at the broker instead of waiting out the terminals' ack timeout.
+   */
+  readonly persistentSession?: boolean | undefined;
   /** Issues device certificates by claim (docs/enrolment.md); needs commandSigner too. */
   readonly certificateAuthority?: TestCertificateAuthority | undefined;
 }
@@ -105,8 +110,12 @@ export class ReferenceCentral extends EventEmitter<CentralEvents> {
   async start(): Promise<void> {
     const { brokerUrl, topicPrefix, tls } = this.#options;
     const options: IClientOptions = {
-      clientId: `basma-central-${process.pid}-${Math.random().toString(16).slice(2, 8)}`,
-      clean: true,
+      ...(this.#options.persistentSession === true
+        ? { clientId: "basma-central", clean: false }
+        : {
+            clientId: `basma-central-${process.pid}-${Math.random().toString(16).slice(2, 8)}`,
+            clean: true,
+          }),
       reconnectPeriod: 1_000,
       ...(tls && {
         ca: readFileSync(tls.ca),
