@@ -84,8 +84,16 @@ export function startCentreControl(options: CentreControlOptions): CentreControl
         void remote?.reportNow();
         return Promise.resolve({ offeredAgain });
       },
-      rotateKeys: (which) =>
-        Promise.reject(new Error(`this terminal cannot rotate ${which.join(", ")} yet`)),
+      rotateKeys: (which) => {
+        // The device's signing and TLS keys change only with the centre's part in it
+        // (a new certificate, the chain's signer): basma-provision rotate-cert, not a command.
+        const unsupported = which.filter((key) => key !== "queue-data-key");
+        if (unsupported.length > 0)
+          return Promise.reject(
+            new Error(`rotating ${unsupported.join(", ")} needs basma-provision on the terminal`),
+          );
+        return Promise.resolve({ queueDataKey: outbox.rotateDataKey() });
+      },
       diagnostics: () => ({
         agentVersion: options.agentVersion,
         config,

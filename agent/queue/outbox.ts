@@ -19,6 +19,7 @@ import type {
   QueuedRecord,
   QueuedRecordSummary,
 } from "./outbox-types.js";
+import { rotateDataKey } from "./data-key-rotation.js";
 import { openKeyring, type QueueKeyring } from "./queue-keyring.js";
 import { sealCaptureRecord, sealEncoded, type SealedRecord } from "./record-sealing.js";
 import { setAsideIfDamaged, type ChainHead, type DamagedQueue } from "./startup-check.js";
@@ -228,6 +229,17 @@ export class Outbox {
     this.#scrubAcknowledged();
     this.#guard.report();
     return true;
+  }
+
+  /**
+   * A fresh data key for the queue (the rotate-keys command): every waiting payload is
+   * re-encrypted under it in one transaction. Returns how many were.
+   */
+  rotateDataKey(): { resealed: number } {
+    const result = rotateDataKey(this.#db, this.#keyring);
+    // The old ciphertexts' page images must leave the WAL too.
+    if (this.#path !== ":memory:") this.#db.pragma("wal_checkpoint(TRUNCATE)");
+    return result;
   }
 
   /**

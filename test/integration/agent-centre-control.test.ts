@@ -108,7 +108,7 @@ describe("the centre's control of a running agent", () => {
     expect(relayOpenings(gpio)).toBe(2);
   });
 
-  it("answers diagnostics without biometric data and resyncs on command", async () => {
+  it("answers diagnostics without biometric data, resyncs, and rotates the queue data key on command", async () => {
     const { central, results } = await agentWithCentre();
     const diagnosticsId = await central.sendCommand("gate-7", "collect-diagnostics", {});
     const resyncId = await central.sendCommand("gate-7", "resync", {});
@@ -122,6 +122,19 @@ describe("the centre's control of a running agent", () => {
     );
     expect(diagnostics).toContain("gate-7");
     expect(diagnostics).not.toMatch(/"pixels"/);
+
+    const rotated = await central.sendCommand("gate-7", "rotate-keys", {
+      keys: ["queue-data-key"],
+    });
+    const refused = await central.sendCommand("gate-7", "rotate-keys", {
+      keys: ["device-signing-key"],
+    });
+    await waitFor(
+      "both rotations to end",
+      () =>
+        results.some((r) => r.commandId === rotated && r.status === "done") &&
+        results.some((r) => r.commandId === refused && r.status === "failed"),
+    );
   });
 
   it("shrugs off 10,000 malformed and hostile messages on every inbound topic", async () => {
