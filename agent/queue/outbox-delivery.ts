@@ -75,6 +75,14 @@ export class Delivery {
   readonly #idOf: Database.Statement<[number], { id: string }>;
   readonly #mark: Database.Statement<[number, number]>;
   readonly #quarantine: Database.Statement<[number, string | null, string, string]>;
+  // Prepared once: these run for every record delivered, and a statement prepared per
+  // call holds native memory until the garbage collector happens to finalise it.
+  readonly #releaseAll: Database.Statement<[]>;
+  readonly #releaseOne: Database.Statement<[string]>;
+  readonly #acknowledgeOne: Database.Statement<[string, string]>;
+  readonly #unquarantine: Database.Statement<[string]>;
+  readonly #scrub: Database.Statement<[]>;
+  readonly #pruneTombstones: Database.Statement<[]>;
 
   constructor(
     db: Database.Database,
@@ -95,6 +103,26 @@ export class Delivery {
     );
     this.#quarantine = db.prepare(
       "INSERT OR IGNORE INTO quarantine (seq, id, reason, quarantined_at) VALUES (?, ?, ?, ?)",
+    );
+    this.#releaseAll = db.prepare(
+      "UPDATE records SET state = 'pending', lease_until = NULL WHERE state = 'in-flight'",
+    );
+    this.#releaseOne = db.prepare(
+      "UPDATE records SET state = 'pending', lease_until = NULL WHERE id = ? AND state = 'in-flight'",
+    );
+    this.#acknowledgeOne = db.prepare(
+      `UPDATE records SET state = 'acknowledged', acknowledged_at = ?, lease_until = NULL
+       WHERE id = ? AND state IN ('pending', 'in-flight')`,
+    );
+    this.#unquarantine = db.prepare("DELETE FROM quarantine WHERE id = ?");
+    this.#scrub = db.prepare(
+      `UPDATE records SET state = 'deleted', payload = X'', nonce = NULL, lease_until = NULL
+       WHERE state = 'acknowledged'`,
+    );
+    this.#pruneTombstones = db.prepare(
+      `DELETE FROM records WHERE state = 'deleted' AND seq < coalesce(
+         (SELECT min(seq) FROM records WHERE state != 'deleted'),
+         (SELECT max(seq) + 1 FROM records)) - 1`,
     );
   }
 
@@ -171,30 +199,18 @@ export class Delivery {
 
   /** Gives leased records back: those named, or every lease at once without ids. */
   release(ids?: readonly string[]): number {
-    if (ids === undefined) {
-      return this.#db
-        .prepare(
-          "UPDATE records SET state = 'pending', lease_until = NULL WHERE state = 'in-flight'",
-        )
-        .run().changes;
-    }
-    const one = this.#db.prepare(
-      "UPDATE records SET state = 'pending', lease_until = NULL WHERE id = ? AND state = 'in-flight'",
-    );
-    return this.#db.transaction(() => ids.reduce((n, id) => n + one.run(id).changes, 0))();
+    if (ids === undefined) return this.#releaseAll.run().changes;
+    return this.#db.transaction(() =>
+      ids.reduce((n, id) => n + this.#releaseOne.run(id).changes, 0),
+    )();
   }
 
   /** Marks a record the centre holds; false when it was not waiting (a duplicate ack). */
   acknowledge(id: string, at: Date): boolean {
     return this.#db.transaction(() => {
-      const changed = this.#db
-        .prepare(
-          `UPDATE records SET state = 'acknowledged', acknowledged_at = ?, lease_until = NULL
-           WHERE id = ? AND state IN ('pending', 'in-flight')`,
-        )
-        .run(at.toISOString(), id).changes;
+      const changed = this.#acknowledgeOne.run(at.toISOString(), id).changes;
       // Sent before its copy here was damaged: the centre's copy is what counts.
-      if (changed > 0) this.#db.prepare("DELETE FROM quarantine WHERE id = ?").run(id);
+      if (changed > 0) this.#unquarantine.run(id);
       return changed > 0;
     })();
   }
@@ -205,19 +221,8 @@ export class Delivery {
    */
   scrubAcknowledged(): number {
     return this.#db.transaction(() => {
-      const changes = this.#db
-        .prepare(
-          `UPDATE records SET state = 'deleted', payload = X'', nonce = NULL, lease_until = NULL
-           WHERE state = 'acknowledged'`,
-        )
-        .run().changes;
-      this.#db
-        .prepare(
-          `DELETE FROM records WHERE state = 'deleted' AND seq < coalesce(
-             (SELECT min(seq) FROM records WHERE state != 'deleted'),
-             (SELECT max(seq) + 1 FROM records)) - 1`,
-        )
-        .run();
+      const changes = this.#scrub.run().changes;
+      this.#pruneTombstones.run();
       return changes;
     })();
   }
