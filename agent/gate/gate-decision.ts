@@ -9,8 +9,8 @@
 
 /**
  * A centre command whose signature, addressee (this terminal) and novelty (not a
- * replay) a GateCommandVerifier has checked. Whatever implements the verifier is what
- * the gate trusts.
+ * replay) the command verifier (agent/commands/command-verifier.ts) has checked: what
+ * the gate trusts is that verifier.
  */
 export interface VerifiedGateCommand {
   readonly commandId: string;
@@ -22,12 +22,6 @@ export interface VerifiedGateCommand {
   readonly expiresAt: Date;
   /** Which key signed it, for the audit trail. */
   readonly keyId: string;
-}
-
-/** Checks a gate command message from the centre; the MQTT layer provides one. */
-export interface GateCommandVerifier {
-  /** Resolves with the verified command; rejects, saying why, when it must not be trusted. */
-  verify(message: Uint8Array): Promise<VerifiedGateCommand>;
 }
 
 export type GateDecisionRequest =

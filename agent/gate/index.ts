@@ -4,7 +4,6 @@ export {
   describeDecision,
   isAuthorisedDecision,
   type AuthorisedGateDecision,
-  type GateCommandVerifier,
   type GateDecisionRequest,
   type VerifiedGateCommand,
 } from "./gate-decision.js";

@@ -1,5 +1,5 @@
 import type { Logger } from "../log/logger.js";
-import type { Outbox } from "../queue/outbox.js";
+import type { Outbox, QueuedRecord } from "../queue/outbox.js";
 import { BandwidthLimiter } from "./bandwidth-limiter.js";
 import type { BrokerLink } from "./broker-link.js";
 import type { CentreClock } from "./centre-clock.js";
@@ -114,7 +114,7 @@ export class RecordSync {
     }
   }
 
-  #publish(record: ReturnType<Outbox["lease"]>[number]): void {
+  #publish(record: QueuedRecord): void {
     const { link, topics, deviceId, outbox, counters } = this.#options;
     const message = encodeRecordMessage(deviceId, record, outbox.signer);
     const attempt: InFlight = { sentAt: Date.now(), seq: record.seq };

@@ -5,7 +5,7 @@ const WINDOW_MS = 60_000;
 /**
  * Says why inbound messages were refused without letting a hostile or broken sender
  * flood the journal: the first refusal in a minute is logged with its reason, the rest
- * are counted and summed up when the minute is over.
+ * are counted, and their number is logged with the next refusal after the minute.
  */
 export class RefusalLog {
   readonly #log: Logger;
