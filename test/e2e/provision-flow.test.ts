@@ -10,7 +10,7 @@ import { TestCertificateAuthority } from "../../hardware-sim/central/test-ca.js"
 import { startSimulatedSensor, type SimulatedSensor } from "../../hardware-sim/simulated-sensor.js";
 import { DEFAULT_TRAVELLER_TIMING, runTravellers } from "../../hardware-sim/travellers.js";
 import { captureLog } from "../support/log-capture.js";
-import { mosquittoPath } from "../support/mosquitto.js";
+import { mosquittoPath } from "../../hardware-sim/broker/mosquitto.js";
 import { startMosquittoTls, type RunningMosquittoTls } from "../support/mosquitto-tls.js";
 import { runCompiledCli } from "../support/processes.js";
 import { runProvision } from "../support/provision-cli.js";

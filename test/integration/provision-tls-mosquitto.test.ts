@@ -6,7 +6,7 @@ import {
   type PemCredential,
 } from "../../hardware-sim/central/test-ca.js";
 import * as x509 from "../../provisioning/identity/x509.js";
-import { mosquittoPath } from "../support/mosquitto.js";
+import { mosquittoPath } from "../../hardware-sim/broker/mosquitto.js";
 import { startMosquittoTls, type RunningMosquittoTls } from "../support/mosquitto-tls.js";
 
 async function connectOutcome(

@@ -4,7 +4,7 @@ import {
   startEmbeddedBroker,
   type EmbeddedBroker,
 } from "../../hardware-sim/broker/embedded-broker.js";
-import { freePort, mosquittoPath, startMosquitto } from "../support/mosquitto.js";
+import { freePort, mosquittoPath, startMosquitto } from "../../hardware-sim/broker/mosquitto.js";
 import { makeRecord } from "../support/records.js";
 import { syncRig, type SyncRig } from "../support/sync-harness.js";
 import { TcpProxy } from "../support/tcp-proxy.js";

@@ -12,7 +12,7 @@ import { startEmbeddedBroker } from "../../hardware-sim/broker/embedded-broker.j
 import { CentralStore } from "../../hardware-sim/central/central-store.js";
 import { ReferenceCentral } from "../../hardware-sim/central/reference-central.js";
 import { captureLog } from "../support/log-capture.js";
-import { mosquittoPath, startMosquitto } from "../support/mosquitto.js";
+import { mosquittoPath, startMosquitto } from "../../hardware-sim/broker/mosquitto.js";
 import { makeRecord } from "../support/records.js";
 import { waitFor } from "../support/wait.js";
 

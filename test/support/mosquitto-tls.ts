@@ -1,5 +1,5 @@
 import type { PemCredential } from "../../hardware-sim/central/test-ca.js";
-import { startMosquitto, type StartedMosquitto } from "./mosquitto.js";
+import { startMosquitto, type StartedMosquitto } from "../../hardware-sim/broker/mosquitto.js";
 
 export interface MosquittoTlsOptions {
   /** PEM of the CA that client certificates must chain to. */
