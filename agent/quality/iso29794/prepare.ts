@@ -23,7 +23,11 @@ export const REQUIRED_PPI = 500;
  */
 export const MIN_SIDE = 96;
 
-function validate(image: GreyImage): void {
+/**
+ * Throws Iso29794InputError unless `image` is one the measures can read: 8-bit pixels, as
+ * many as its dimensions need, 500 ppi, at least MIN_SIDE on each side.
+ */
+export function validateImage(image: GreyImage): void {
   const { width, height, pixels, resolutionPpi } = image;
   // The type says Uint8Array, but callers holding 16-bit sensor data can cast past it.
   if (!(pixels instanceof Uint8Array) || pixels.BYTES_PER_ELEMENT !== 1) {
@@ -62,7 +66,7 @@ const COLUMN_STRIP = 16;
  * order) until one is not.
  */
 export function prepareImage(image: GreyImage): Plane {
-  validate(image);
+  validateImage(image);
   const { width, height, pixels } = image;
   // Rows are judged over the full width and columns over the full height, as NFIQ 2 does.
   const rowLimit = WHITE_FRAME_MEAN * width;
