@@ -16,6 +16,7 @@ import {
 } from "./image-file/decode-image.js";
 import { ImageFileError } from "./image-file/image-file-error.js";
 import { Iso29794InputError } from "./iso29794/index.js";
+import { SLAP_MIN_SIDE } from "./slap-segmentation.js";
 
 const PROGRAM = "basma-quality";
 
@@ -27,7 +28,10 @@ Scores fingerprint images the way the terminal does: ISO/IEC 29794-4 measures, a
   FILE                PNG, PGM (P5) or, with --raw, headerless 8-bit pixels
   --json              one JSON object per image, one per line:
                       { file, width, height, score, condition, confidence,
-                        feedback[], measures{...} } or { file, error, problem }
+                        feedback[], measures{...} } or { file, error, problem };
+                      a slap (a side of ${SLAP_MIN_SIDE} pixels or more) is judged finger by
+                      finger and adds fingers[]: { box{x,y,width,height}, score,
+                      condition, confidence, feedback[], measures{...} }
   --ppi N             the images' resolution (${RESOLUTION_RANGE.min}-${RESOLUTION_RANGE.max}); other than 500 is
                       resampled. Default: the file's own (PNG pHYs), else 500
   --raw WxH           read FILEs as raw 8-bit pixels of this size, e.g. 256x288
@@ -79,9 +83,13 @@ function describeFailure(error: unknown): { message: string; problem: string } {
 
 function humanLine({ file, width, height, report }: ScoredImage): string {
   const feedback = report.feedback.length === 0 ? "" : `  -> ${report.feedback.join(", ")}`;
+  const fingers =
+    report.fingers === undefined
+      ? ""
+      : `  fingers: ${report.fingers.map((finger) => `${finger.score} ${finger.condition}`).join(", ") || "none"}`;
   return (
     `${file}: ${String(report.score).padStart(3)}  ${report.condition} ` +
-    `(${Math.round(report.confidence * 100)} %)  ${width}x${height}${feedback}\n`
+    `(${Math.round(report.confidence * 100)} %)  ${width}x${height}${feedback}${fingers}\n`
   );
 }
 
@@ -125,6 +133,12 @@ async function main(args: readonly string[]): Promise<number> {
           feedback: report.feedback,
           measures: report.measures,
           version: report.version,
+          ...(report.fingers !== undefined && {
+            fingers: report.fingers.map((finger) => ({
+              ...finger,
+              confidence: Number(finger.confidence.toFixed(3)),
+            })),
+          }),
         };
         process.stdout.write(`${JSON.stringify(line)}\n`);
       } else {

@@ -1,7 +1,8 @@
 import { assessQuality } from "../../agent/quality/assess-quality.js";
+import { segmentSlap } from "../../agent/quality/slap-segmentation.js";
 import type { GreyImage } from "../../drivers/sensor.js";
 import { renderPrint } from "../../hardware-sim/prints/render-print.js";
-import type { SensorName } from "../../hardware-sim/prints/sensor-profiles.js";
+import { SENSOR_PROFILES, type SensorName } from "../../hardware-sim/prints/sensor-profiles.js";
 import { renderSimplePrint } from "../../hardware-sim/prints/simple-print.js";
 import { timeOperation, type Benchmark, type Figure } from "../benchmark.js";
 
@@ -52,7 +53,8 @@ export const qualityBenchmarks: readonly Benchmark[] = [
     name: "quality-assess",
     description:
       "assessQuality (ISO/IEC 29794-4 measures, condition features, calibrated model) on " +
-      "realistic synthetic prints of each sensor size, beside the generator's time per print",
+      "realistic synthetic prints of each sensor size (a slap finger by finger), beside the " +
+      "generator's time per print, and the slap's segmentation into fingers alone",
     run: async () => {
       const figures: Figure[] = [];
       for (const { metric, sensor, position, iterations, renders } of SIZES) {
@@ -64,6 +66,11 @@ export const qualityBenchmarks: readonly Benchmark[] = [
           ...(await msPerImage(`assess ${metric}`, () => assessQuality(image), iterations)),
         );
         figures.push(...(await msPerImage(`generate ${metric}`, render, renders)));
+        if (SENSOR_PROFILES[sensor].slap) {
+          figures.push(
+            ...(await msPerImage(`segment ${metric}`, () => segmentSlap(image), iterations)),
+          );
+        }
       }
       return figures;
     },

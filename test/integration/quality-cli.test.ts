@@ -16,6 +16,10 @@ beforeAll(async () => {
     renderPrint({ seed: 40_001, position: 2, conditions: [{ kind: "wet", severity: 0.9 }] }),
     join(dir, "wet.png"),
   );
+  await writePng(
+    renderPrint({ seed: 40_003, position: 13, sensor: "slap" }),
+    join(dir, "slap.png"),
+  );
   const raw = renderPrint({ seed: 40_002, position: 3, sensor: "r503" });
   await writeFile(join(dir, "r503.raw"), raw.pixels);
   await writeFile(join(dir, "garbage.png"), "this is not a PNG");
@@ -57,6 +61,29 @@ describe("basma-quality", () => {
         expect.arrayContaining(["Mu", "OCL_Bin10_Mean", "FDA_Bin10_Mean", "fingerArea"]),
       );
     }
+  });
+
+  it("judges a slap finger by finger and lists the fingers, left to right", async () => {
+    const { code, stdout } = await run([join(dir, "slap.png"), join(dir, "clean.png"), "--json"]);
+    expect(code).toBe(0);
+    const [slap, clean] = stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(slap).toMatchObject({ width: 1600, height: 1500 });
+    const fingers = slap?.fingers as { box: { x: number; width: number }; score: number }[];
+    expect(fingers).toHaveLength(4);
+    expect(slap?.score).toBe(Math.min(...fingers.map((finger) => finger.score)));
+    for (const [i, finger] of fingers.entries()) {
+      expect(Object.keys(finger).sort()).toEqual(
+        ["box", "condition", "confidence", "feedback", "measures", "score"].sort(),
+      );
+      if (i > 0) expect(finger.box.x).toBeGreaterThan(fingers[i - 1]?.box.x as number);
+    }
+    expect(clean).not.toHaveProperty("fingers");
+
+    const human = await run([join(dir, "slap.png")]);
+    expect(human.stdout).toMatch(/slap\.png: +\d+ .*1600x1500.*fingers: (\d+ [a-z-]+(, )?){4}$/m);
   });
 
   it("reads raw pixels given their size, and reports each bad file without stopping", async () => {
