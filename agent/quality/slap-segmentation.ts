@@ -204,36 +204,38 @@ function regionOf(cells: readonly number[], columns: number): Region {
 }
 
 /**
- * Splits a region too wide for one finger at its emptiest column, if that column is a
- * real gap (VALLEY_SHARE of the fuller columns either side), and the halves again as
- * needed. Fingers pressed together show a valley in the column counts where their sides
- * meet, since a fingertip is rounded; where there is no such valley (a palm, fingers
- * pressed flat against each other) the region is kept whole rather than cut through
- * ridges, and judged as one finger: the slap then has too few fingers, and the traveller
- * is asked to place them again, which a wrong cut would not do.
+ * Splits a region too wide for one finger at its weakest column, if that column is a
+ * real gap (at most VALLEY_SHARE of the stronger columns either side), and the halves
+ * again as needed. A column's strength is the summed deviation of its ridge cells, so a
+ * faint latent ghost bridging two fingers weighs little against their ridges. Fingers
+ * pressed together show such a valley where their sides meet, since a fingertip is
+ * rounded; where there is none (a palm, fingers pressed flat against each other) the
+ * region is kept whole rather than cut through ridges, and judged as one finger: the slap
+ * then has too few fingers and the traveller is asked to place them again, where a wrong
+ * cut would judge half-fingers.
  */
-function splitAtValleys(region: Region, columns: number): Region[] {
+function splitAtValleys(region: Region, grid: CellGrid): Region[] {
+  const { columns, deviations } = grid;
   const wide = region.right - region.left;
   if (wide <= MAX_FINGER_CELLS_WIDE) return [region];
-  const counts = new Int32Array(wide);
+  const strength = new Float64Array(wide);
   for (const cell of region.cells) {
     const x = (cell % columns) - region.left;
-    counts[x] = (counts[x] as number) + 1;
+    strength[x] = (strength[x] as number) + (deviations[cell] as number);
   }
-  let valley = -1;
-  for (let x = MIN_FINGER_CELLS_WIDE; x <= wide - MIN_FINGER_CELLS_WIDE; x++) {
-    if (valley === -1 || (counts[x] as number) < (counts[valley] as number)) valley = x;
+  let valley = MIN_FINGER_CELLS_WIDE;
+  for (let x = valley + 1; x <= wide - MIN_FINGER_CELLS_WIDE; x++) {
+    if ((strength[x] as number) < (strength[valley] as number)) valley = x;
   }
-  if (valley === -1) return [region];
-  const peak = (from: number, to: number): number => Math.max(...counts.subarray(from, to));
+  const peak = (from: number, to: number): number => Math.max(...strength.subarray(from, to));
   const lowerPeak = Math.min(peak(0, valley), peak(valley + 1, wide));
-  if ((counts[valley] as number) > VALLEY_SHARE * lowerPeak) return [region];
+  if ((strength[valley] as number) > VALLEY_SHARE * lowerPeak) return [region];
   const split = region.left + valley;
   const left = region.cells.filter((cell) => cell % columns < split);
   const right = region.cells.filter((cell) => cell % columns > split);
   return [
-    ...splitAtValleys(regionOf(left, columns), columns),
-    ...splitAtValleys(regionOf(right, columns), columns),
+    ...splitAtValleys(regionOf(left, columns), grid),
+    ...splitAtValleys(regionOf(right, columns), grid),
   ];
 }
 
@@ -255,7 +257,7 @@ export function segmentSlap(image: GreyImage, maxFingers = FOUR_FINGERS): Finger
   const grid = ridgeCells(image);
   const fingers = connectedRegions(grid)
     .filter((region) => region.cells.length >= MIN_FINGER_CELLS)
-    .flatMap((region) => splitAtValleys(region, grid.columns))
+    .flatMap((region) => splitAtValleys(region, grid))
     .filter(
       (region) =>
         region.cells.length >= MIN_FINGER_CELLS &&
