@@ -35,11 +35,14 @@ const CELL_SAMPLES = (CELL / ROW_STEP) * CELL;
  * (the 20th percentile of the cells: a slap is mostly empty glass) and at least
  * MIN_RIDGE_DEVIATION: relative, so sensor grain or an electrically noisy platen is not
  * taken for fingers, with a floor so that a clean platen's near-zero spread is not either.
- * Ridges of a dry finger spread about 6 to 25 grey levels, an empty platen 1 to 3.
+ * Ridges of a dry finger spread about 6 to 25 grey levels, an empty platen 1 to 3, the
+ * noisiest platen the generator renders up to 25. Whatever the percentile, a cell spreading
+ * RIDGE_DEVIATION holds ridges: glass covered edge to edge (a palm) is not empty.
  */
 const PLATEN_PERCENTILE = 0.2;
 const PLATEN_MULTIPLE = 2.5;
 const MIN_RIDGE_DEVIATION = 6;
+const RIDGE_DEVIATION = 40;
 /**
  * Smallest finger, in ridge cells, and on either side: about a 100x100 patch, the least
  * the measures take (96x96). Dust, a scratch, a crumb of residue or the sliver of a
@@ -134,7 +137,10 @@ function deviationPercentile(deviations: Float64Array, share: number): number {
 function ridgeCells(image: GreyImage): CellGrid {
   const { columns, rows, deviations } = cellDeviations(image);
   const platen = deviationPercentile(deviations, PLATEN_PERCENTILE);
-  const threshold = Math.max(MIN_RIDGE_DEVIATION, PLATEN_MULTIPLE * platen);
+  const threshold = Math.min(
+    RIDGE_DEVIATION,
+    Math.max(MIN_RIDGE_DEVIATION, PLATEN_MULTIPLE * platen),
+  );
   const ridges = new Uint8Array(columns * rows);
   for (let i = 0; i < ridges.length; i++)
     ridges[i] = (deviations[i] as number) >= threshold ? 1 : 0;
