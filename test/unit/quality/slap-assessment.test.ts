@@ -260,6 +260,21 @@ describe("assessQuality on a slap", () => {
     expect(assessQuality(thumbs)).toMatchObject({ score: 0, condition: "partial" });
   });
 
+  it("does not call glass covered edge to edge with ridges empty", () => {
+    const print = renderPrint({ seed: 30_005, position: 2 });
+    const covered = canvas(0);
+    for (let y = 0; y < SLAP_HEIGHT; y++) {
+      for (let x = 0; x < SLAP_WIDTH; x++) {
+        covered.pixels[y * SLAP_WIDTH + x] = print.pixels[
+          (y % print.height) * print.width + (x % print.width)
+        ] as number;
+      }
+    }
+    const report = assessQuality(covered);
+    expect(report.condition).not.toBe("no-finger");
+    expect(report.fingers?.length).toBeGreaterThan(0);
+  });
+
   it("calls an empty slap no finger, with no fingers", () => {
     expect(assessQuality(canvas(242))).toMatchObject({
       score: 0,
