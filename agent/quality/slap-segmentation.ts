@@ -57,7 +57,7 @@ const MIN_FINGER_SIDE_CELLS = 6;
 const MAX_FINGER_CELLS_WIDE = 28;
 /** Narrowest part a split may leave on either side, in cells: a little finger's width. */
 const MIN_FINGER_CELLS_WIDE = 12;
-/** A column of the region is a gap between fingers when it holds at most this share of the peaks' ridge cells. */
+/** A column is a gap between fingers when its summed deviation is at most this share of the stronger columns either side. */
 const VALLEY_SHARE = 0.35;
 /**
  * Tallest fingertip kept, in cells (560 pixels): a slap shows whole fingers where the
@@ -275,7 +275,7 @@ export function segmentSlap(image: GreyImage, maxFingers = FOUR_FINGERS): Finger
     .slice(0, maxFingers)
     .map(({ region }) => region)
     .sort((a, b) => a.left + a.right - (b.left + b.right) || a.top - b.top);
-  return fingers.map((region) => {
+  const boxes = fingers.map((region) => {
     const bottom = Math.min(region.bottom, region.top + MAX_FINGERTIP_CELLS_TALL);
     const x = Math.max(0, region.left * CELL - MARGIN);
     const y = Math.max(0, region.top * CELL - MARGIN);
@@ -283,6 +283,29 @@ export function segmentSlap(image: GreyImage, maxFingers = FOUR_FINGERS): Finger
     const lower = Math.min(image.height, bottom * CELL + MARGIN);
     return { x, y, width: right - x, height: lower - y };
   });
+  return withoutOverlap(boxes);
+}
+
+/**
+ * Boxes in left-to-right order, neighbours that overlap cut at the middle of their overlap:
+ * fingers split at a valley lie closer than two margins, and neither finger's crop should
+ * show the other's edge.
+ */
+function withoutOverlap(boxes: readonly FingerBox[]): FingerBox[] {
+  const separate = boxes.map(({ x, y, width, height }) => ({ x, y, width, height }));
+  for (let i = 1; i < separate.length; i++) {
+    const left = separate[i - 1];
+    const right = separate[i];
+    if (left === undefined || right === undefined) continue;
+    const overlap = left.x + left.width - right.x;
+    const sideBySide = left.y < right.y + right.height && right.y < left.y + left.height;
+    if (overlap <= 0 || !sideBySide) continue;
+    const cut = right.x + Math.floor(overlap / 2);
+    left.width = cut - left.x;
+    right.width -= cut - right.x;
+    right.x = cut;
+  }
+  return separate;
 }
 
 /** The pixels of `box` as an image of their own. */

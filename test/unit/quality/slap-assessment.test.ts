@@ -136,6 +136,7 @@ describe("segmentSlap", () => {
     const [left, right] = boxes as [FingerBox, FingerBox];
     expect(left.x).toBeLessThanOrEqual(400 + 16);
     expect(right.x + right.width).toBeGreaterThanOrEqual(secondX + second.width - 16);
+    expect(overlaps(left, right)).toBe(false);
     // The cut lies between the two fingers' centres.
     expect(left.x + left.width).toBeLessThan(secondX + second.width / 2);
     expect(right.x).toBeGreaterThan(400 + first.width / 2);
