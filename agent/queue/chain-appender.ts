@@ -31,6 +31,7 @@ export class ChainAppender {
   readonly #readHead: Database.Statement<[], Head>;
   readonly #insert: Database.Statement;
   readonly #moveHead: Database.Statement<[number, Buffer]>;
+  readonly #insertKey: Database.Statement<[number, Buffer]>;
   readonly #write: Database.Transaction<
     (sealed: SealedRecord, guess: Guess | undefined, now: number) => Head
   >;
@@ -49,6 +50,7 @@ export class ChainAppender {
        VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?)`,
     );
     this.#moveHead = db.prepare("UPDATE chain_head SET seq = ?, link = ? WHERE id = 1");
+    this.#insertKey = db.prepare("INSERT INTO payload_keys (seq, wrapped_key) VALUES (?, ?)");
     this.#epoch =
       db.prepare<[], { epoch: Buffer | null }>("SELECT epoch FROM chain_head WHERE id = 1").get()
         ?.epoch ?? null;
@@ -112,6 +114,7 @@ export class ChainAppender {
       signature,
       now,
     );
+    this.#insertKey.run(seq, sealed.wrappedKey);
     this.#moveHead.run(seq, link);
     return { seq, link };
   }

@@ -20,6 +20,7 @@ interface ChainRow {
   link: Buffer | null;
   signature: Buffer | null;
   nonce: Buffer | null;
+  wrapped_key: Buffer | null;
   payload: Buffer;
 }
 
@@ -50,7 +51,9 @@ export function verifyQueueChain(
     .get();
   const rows = db
     .prepare<[], ChainRow>(
-      "SELECT id, seq, state, payload_digest, previous_link, link, signature, nonce, payload FROM records ORDER BY seq",
+      `SELECT id, seq, state, payload_digest, previous_link, link, signature, nonce, payload,
+         (SELECT wrapped_key FROM payload_keys k WHERE k.seq = records.seq) AS wrapped_key
+       FROM records ORDER BY seq`,
     )
     .iterate();
   for (const row of rows) {
@@ -78,7 +81,11 @@ export function verifyQueueChain(
     if (!verifyLink(verifyingKey, row.link, row.signature)) note(`${where}: bad signature`);
     if (dataKey !== undefined && row.state !== "deleted" && row.nonce !== null) {
       try {
-        const plain = openPayload(dataKey, row.id, { nonce: row.nonce, ciphertext: row.payload });
+        const plain = openPayload(dataKey, row.id, {
+          nonce: row.nonce,
+          ciphertext: row.payload,
+          wrappedKey: row.wrapped_key,
+        });
         if (!payloadDigest(plain).equals(row.payload_digest))
           note(`${where}: payload does not match its digest`);
       } catch {

@@ -18,11 +18,12 @@ export function sealLegacyRows(db: Database.Database, keyring: QueueKeyring): nu
   );
   const head = db.prepare<[], { link: Buffer }>("SELECT link FROM chain_head WHERE id = 1");
   const moveHead = db.prepare("UPDATE chain_head SET seq = ?, link = ? WHERE id = 1");
+  const insertKey = db.prepare("INSERT INTO payload_keys (seq, wrapped_key) VALUES (?, ?)");
   return db.transaction(() => {
     let sealed = 0;
     let previousLink = head.get()?.link ?? Buffer.alloc(32);
     for (const row of legacy.all()) {
-      const { nonce, ciphertext } = sealPayload(keyring.dataKey, row.id, row.payload);
+      const { nonce, ciphertext, wrappedKey } = sealPayload(keyring.dataKey, row.id, row.payload);
       const digest = payloadDigest(row.payload);
       const link = chainLink({ id: row.id, seq: row.seq, payloadDigest: digest, previousLink });
       update.run(
@@ -35,6 +36,7 @@ export function sealLegacyRows(db: Database.Database, keyring: QueueKeyring): nu
         signLink(keyring.device.signingKey, link),
         row.id,
       );
+      insertKey.run(row.seq, wrappedKey);
       moveHead.run(row.seq, link);
       previousLink = link;
       sealed++;

@@ -115,6 +115,25 @@ export const OUTBOX_MIGRATIONS: readonly Migration[] = [
         WHERE seq = 0 AND (SELECT value FROM counters WHERE name = 'record_seq') = 0;
     `,
   },
+  {
+    version: 4,
+    description: "a key per record's payload, kept apart; leases leave the file",
+    sql: `
+      -- Each payload is sealed under a key of its own, stored here wrapped by the data
+      -- key. Acknowledging a record deletes this small row, which secure_delete zeroes
+      -- on its b-tree page, and the payload's many pages need not be overwritten too.
+      -- Rows sealed before this version have no key here: they stay under the data key.
+      CREATE TABLE payload_keys (
+        seq         INTEGER PRIMARY KEY,
+        wrapped_key BLOB NOT NULL
+      ) STRICT;
+      -- A lease changed the record's own row, and SQLite rewrites a changed row whole,
+      -- payload pages and all. Leases now live in the connection's memory (the agent is
+      -- the only sender, and after a restart every unacknowledged record may go again:
+      -- the centre keeps the first copy of an id).
+      UPDATE records SET state = 'pending', lease_until = NULL WHERE state = 'in-flight';
+    `,
+  },
 ];
 
 export class MigrationError extends Error {

@@ -8,19 +8,25 @@ interface SealedRow {
   createdAt: string;
   payload: Buffer;
   nonce: Buffer;
+  wrappedKey: Buffer | null;
   previousLink: Buffer;
   link: Buffer;
   signature: Buffer;
 }
 
-export const SEALED_COLUMNS =
-  "id, seq, created_at AS createdAt, payload, nonce, previous_link AS previousLink, link, signature";
+export const SEALED_COLUMNS = `id, seq, created_at AS createdAt, payload, nonce,
+  (SELECT wrapped_key FROM payload_keys k WHERE k.seq = records.seq) AS wrappedKey,
+  previous_link AS previousLink, link, signature`;
 
 /** Opens a row's payload, or says why it cannot be sent. */
 export function openRow(dataKey: Buffer, epoch: Buffer | null, row: SealedRow): QueuedRecord {
   let payload: Buffer;
   try {
-    payload = openPayload(dataKey, row.id, { nonce: row.nonce, ciphertext: row.payload });
+    payload = openPayload(dataKey, row.id, {
+      nonce: row.nonce,
+      ciphertext: row.payload,
+      wrappedKey: row.wrappedKey,
+    });
   } catch (error) {
     if (!(error instanceof PayloadCipherError)) throw error;
     throw new PayloadCipherError(
@@ -42,19 +48,35 @@ export function openRow(dataKey: Buffer, epoch: Buffer | null, row: SealedRow): 
 }
 
 /**
- * Waiting records (pending, or in flight with the lease run out; never quarantined) in
- * seq order: one walk of the (state, seq) index per state, merged, stopped at the limit.
+ * Leases are kept in a table of the connection's own temporary schema: leasing then
+ * writes nothing to the queue file and costs no fsync, and a lease ends with the
+ * process that took it, whose in-flight records are unknown to any later one anyway.
+ */
+export function createLeaseTable(db: Database.Database): void {
+  db.pragma("temp_store = MEMORY");
+  db.exec(`CREATE TEMP TABLE IF NOT EXISTS leases (
+    seq         INTEGER PRIMARY KEY,
+    lease_until INTEGER NOT NULL
+  ) STRICT`);
+}
+
+/**
+ * Waiting records (pending with no lease, or with one run out; never quarantined) in seq
+ * order: one walk of the (state, seq) index, stopped at the limit. The lease and
+ * quarantine tables are small, so each is one lookup per record passed.
  */
 export const WAITING = (bound: string): string => `
-  SELECT seq FROM (
-    SELECT seq FROM records WHERE state = 'pending' AND ${bound}
-    UNION ALL
-    SELECT seq FROM records WHERE state = 'in-flight' AND ${bound} AND lease_until <= @now
-  ) WHERE seq NOT IN (SELECT seq FROM quarantine) ORDER BY seq LIMIT @limit`;
+  SELECT seq FROM records WHERE state = 'pending' AND ${bound}
+    AND seq NOT IN (SELECT seq FROM leases WHERE lease_until > @now)
+    AND seq NOT IN (SELECT seq FROM quarantine)
+  ORDER BY seq LIMIT @limit`;
 
 /**
  * Leasing, releasing and acknowledging. Candidates come from the (state, seq) index
  * in seq order with a LIMIT, so a lease costs the same with ten records or 100,000.
+ * Leases live apart from the records (createLeaseTable) and an acknowledgement empties
+ * the payload in the same statement that marks it, so each record's large row is read
+ * once to send it and rewritten once, small, when the centre has it.
  * A record whose payload no longer opens (GCM tag, wrong key, a damaged page) is put in
  * quarantine as it is met, so it never blocks the records behind it.
  */
@@ -79,9 +101,11 @@ export class Delivery {
   // call holds native memory until the garbage collector happens to finalise it.
   readonly #releaseAll: Database.Statement<[]>;
   readonly #releaseOne: Database.Statement<[string]>;
-  readonly #acknowledgeOne: Database.Statement<[string, string]>;
-  readonly #unquarantine: Database.Statement<[string]>;
-  readonly #scrub: Database.Statement<[]>;
+  readonly #acknowledgeOne: Database.Statement<[string, string], { seq: number }>;
+  readonly #endLease: Database.Statement<[number]>;
+  readonly #destroyKey: Database.Statement<[number]>;
+  readonly #unquarantine: Database.Statement<[number]>;
+  readonly #scrubLegacy: Database.Statement<[]>;
   readonly #pruneTombstones: Database.Statement<[]>;
 
   constructor(
@@ -98,24 +122,25 @@ export class Delivery {
     this.#backlog = db.prepare(WAITING("seq <= @upTo"));
     this.#row = db.prepare(`SELECT ${SEALED_COLUMNS} FROM records WHERE seq = ?`);
     this.#idOf = db.prepare("SELECT id FROM records WHERE seq = ?");
-    this.#mark = db.prepare(
-      "UPDATE records SET state = 'in-flight', lease_until = ? WHERE seq = ?",
-    );
+    this.#mark = db.prepare("INSERT OR REPLACE INTO leases (lease_until, seq) VALUES (?, ?)");
     this.#quarantine = db.prepare(
       "INSERT OR IGNORE INTO quarantine (seq, id, reason, quarantined_at) VALUES (?, ?, ?, ?)",
     );
-    this.#releaseAll = db.prepare(
-      "UPDATE records SET state = 'pending', lease_until = NULL WHERE state = 'in-flight'",
-    );
+    this.#releaseAll = db.prepare("DELETE FROM leases");
     this.#releaseOne = db.prepare(
-      "UPDATE records SET state = 'pending', lease_until = NULL WHERE id = ? AND state = 'in-flight'",
+      "DELETE FROM leases WHERE seq = (SELECT seq FROM records WHERE id = ?)",
     );
+    // secure_delete zeroes the payload's freed pages as part of this one rewrite.
     this.#acknowledgeOne = db.prepare(
-      `UPDATE records SET state = 'acknowledged', acknowledged_at = ?, lease_until = NULL
-       WHERE id = ? AND state IN ('pending', 'in-flight')`,
+      `UPDATE records SET state = 'deleted', acknowledged_at = ?, payload = X'', nonce = NULL,
+         lease_until = NULL
+       WHERE id = ? AND state IN ('pending', 'in-flight') RETURNING seq`,
     );
-    this.#unquarantine = db.prepare("DELETE FROM quarantine WHERE id = ?");
-    this.#scrub = db.prepare(
+    this.#endLease = db.prepare("DELETE FROM leases WHERE seq = ?");
+    this.#destroyKey = db.prepare("DELETE FROM payload_keys WHERE seq = ?");
+    this.#unquarantine = db.prepare("DELETE FROM quarantine WHERE seq = ?");
+    // Files written before schema version 4 may hold rows acknowledged but not yet emptied.
+    this.#scrubLegacy = db.prepare(
       `UPDATE records SET state = 'deleted', payload = X'', nonce = NULL, lease_until = NULL
        WHERE state = 'acknowledged'`,
     );
@@ -205,26 +230,30 @@ export class Delivery {
     )();
   }
 
-  /** Marks a record the centre holds; false when it was not waiting (a duplicate ack). */
+  /**
+   * Empties the payload of a record the centre holds (its seq, link and signature stay
+   * as a tombstone); false when it was not waiting (a duplicate ack). The caller holds
+   * the transaction, so that a burst of acks commits once.
+   */
   acknowledge(id: string, at: Date): boolean {
-    return this.#db.transaction(() => {
-      const changed = this.#acknowledgeOne.run(at.toISOString(), id).changes;
-      // Sent before its copy here was damaged: the centre's copy is what counts.
-      if (changed > 0) this.#unquarantine.run(id);
-      return changed > 0;
-    })();
+    const row = this.#acknowledgeOne.get(at.toISOString(), id);
+    if (row === undefined) return false;
+    this.#endLease.run(row.seq);
+    this.#destroyKey.run(row.seq);
+    // Sent before its copy here was damaged: the centre's copy is what counts.
+    this.#unquarantine.run(row.seq);
+    return true;
   }
 
   /**
-   * Empties acknowledged payloads (secure_delete zeroes the freed pages) and prunes
-   * tombstones no live record needs as its predecessor; returns the rows scrubbed.
+   * Empties payloads acknowledged by an older version (secure_delete zeroes the freed
+   * pages) and prunes tombstones no live record needs as its predecessor; returns the
+   * rows changed.
    */
-  scrubAcknowledged(): number {
-    return this.#db.transaction(() => {
-      const changes = this.#scrub.run().changes;
-      this.#pruneTombstones.run();
-      return changes;
-    })();
+  pruneAcknowledged(): number {
+    return this.#db.transaction(
+      () => this.#scrubLegacy.run().changes + this.#pruneTombstones.run().changes,
+    )();
   }
 }
 

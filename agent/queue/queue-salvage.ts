@@ -157,6 +157,28 @@ function locate(db: Database.Database, rowid: number): Located {
   }
 }
 
+/**
+ * The damaged file's wrapped payload key for a seq: null for files and rows from before
+ * record keys (sealed under the data key). Throws when the key's page is damaged.
+ */
+function payloadKeyReader(db: Database.Database): (seq: number) => Buffer | null {
+  let hasTable = false;
+  try {
+    hasTable =
+      db
+        .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'payload_keys'")
+        .get() !== undefined;
+  } catch {
+    // A damaged schema page: every row is then read as sealed under the data key, and
+    // those that are not fail authentication and are listed as lost.
+  }
+  if (!hasTable) return () => null;
+  const read = db.prepare<[number], { wrapped_key: Buffer }>(
+    "SELECT wrapped_key FROM payload_keys WHERE seq = ?",
+  );
+  return (seq) => read.get(seq)?.wrapped_key ?? null;
+}
+
 function seqRanges(seqs: readonly number[]): string[] {
   const ranges: string[] = [];
   let start: number | undefined;
@@ -233,6 +255,7 @@ export function salvageQueue(
       [number],
       { payload: Buffer; nonce: Buffer | null; payload_digest: Buffer | null; created_at: string }
     >("SELECT payload, nonce, payload_digest, created_at FROM records WHERE rowid = ?");
+    const wrappedKeyOf = payloadKeyReader(db);
     let done = 0;
     for (const row of located) {
       onProgress?.(done++, located.length);
@@ -267,10 +290,18 @@ export function salvageQueue(
         loseOne(row, keyProblem);
         continue;
       } else {
+        let wrappedKey;
+        try {
+          wrappedKey = wrappedKeyOf(row.seq);
+        } catch (error) {
+          loseOne(row, `payload key on a damaged page (${describe(error)})`);
+          continue;
+        }
         try {
           payload = openPayload(dataKey, row.id, {
             nonce: stored.nonce,
             ciphertext: stored.payload,
+            wrappedKey,
           });
         } catch {
           loseOne(row, "payload fails authentication (damaged bytes)");

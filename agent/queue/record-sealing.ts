@@ -16,6 +16,8 @@ export interface SealedRecord {
   readonly nonce: Buffer;
   /** AES-256-GCM ciphertext followed by its tag. */
   readonly ciphertext: Buffer;
+  /** The payload's own key, wrapped by the queue's data key. */
+  readonly wrappedKey: Buffer;
 }
 
 export function sealEncoded(
@@ -24,8 +26,8 @@ export function sealEncoded(
   createdAt: string,
   payload: Uint8Array,
 ): SealedRecord {
-  const { nonce, ciphertext } = sealPayload(dataKey, id, payload);
-  return { id, createdAt, digest: payloadDigest(payload), nonce, ciphertext };
+  const { nonce, ciphertext, wrappedKey } = sealPayload(dataKey, id, payload);
+  return { id, createdAt, digest: payloadDigest(payload), nonce, ciphertext, wrappedKey };
 }
 
 export function sealCaptureRecord(dataKey: Buffer, record: CaptureRecord): SealedRecord {

@@ -30,6 +30,12 @@ export class CentralStore implements ChainLookup {
   readonly #insert: Database.Statement<
     [string, string, number, string, string, number, Uint8Array]
   >;
+  // Prepared once: the centre runs these for every record it receives.
+  readonly #insertChainEntry: Database.Statement<
+    [string, string, number, Uint8Array, Uint8Array, Uint8Array]
+  >;
+  readonly #entry: Database.Statement<[string, string, number], StoredChainEntry>;
+  readonly #entryByLink: Database.Statement<[string, Uint8Array], { epoch: string; seq: number }>;
 
   constructor(path: string) {
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
@@ -62,14 +68,23 @@ export class CentralStore implements ChainLookup {
     this.#insert = this.#db.prepare(
       "INSERT INTO received (id, device_id, seq, created_at, received_at, fingers, payload) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
     );
+    this.#insertChainEntry = this.#db.prepare(
+      "INSERT INTO chain_links (device_id, epoch, seq, previous_link, link, signer) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+    );
+    this.#entry = this.#db.prepare(
+      "SELECT device_id AS deviceId, epoch, seq, previous_link AS previousLink, link, signer FROM chain_links WHERE device_id = ? AND epoch = ? AND seq = ?",
+    );
+    this.#entryByLink = this.#db.prepare(
+      "SELECT epoch, seq FROM chain_links WHERE device_id = ? AND link = ?",
+    );
   }
 
-  /** True when the record is new; a duplicate delivery changes nothing. */
   /** Runs `work` in one transaction: every store in it is durable together, or not at all. */
   batch<T>(work: () => T): T {
     return this.#db.transaction(work)();
   }
 
+  /** True when the record is new; a duplicate delivery changes nothing. */
   store(record: Omit<StoredRecord, "receivedAt">): boolean {
     const result = this.#insert.run(
       record.id,
@@ -85,27 +100,22 @@ export class CentralStore implements ChainLookup {
 
   /** Keeps the first chain entry for a (device, epoch, seq); a resent copy changes nothing. */
   storeChainEntry(entry: StoredChainEntry): void {
-    this.#db
-      .prepare(
-        "INSERT INTO chain_links (device_id, epoch, seq, previous_link, link, signer) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-      )
-      .run(entry.deviceId, entry.epoch, entry.seq, entry.previousLink, entry.link, entry.signer);
+    this.#insertChainEntry.run(
+      entry.deviceId,
+      entry.epoch,
+      entry.seq,
+      entry.previousLink,
+      entry.link,
+      entry.signer,
+    );
   }
 
   entry(deviceId: string, epoch: string, seq: number): StoredChainEntry | undefined {
-    return this.#db
-      .prepare<[string, string, number], StoredChainEntry>(
-        "SELECT device_id AS deviceId, epoch, seq, previous_link AS previousLink, link, signer FROM chain_links WHERE device_id = ? AND epoch = ? AND seq = ?",
-      )
-      .get(deviceId, epoch, seq);
+    return this.#entry.get(deviceId, epoch, seq);
   }
 
   entryByLink(deviceId: string, link: Uint8Array): { epoch: string; seq: number } | undefined {
-    return this.#db
-      .prepare<[string, Uint8Array], { epoch: string; seq: number }>(
-        "SELECT epoch, seq FROM chain_links WHERE device_id = ? AND link = ?",
-      )
-      .get(deviceId, link);
+    return this.#entryByLink.get(deviceId, link);
   }
 
   list(): StoredRecord[] {

@@ -1,4 +1,4 @@
-import { createPublicKey } from "node:crypto";
+import { createPublicKey, type KeyObject } from "node:crypto";
 import {
   chainLink,
   GENESIS_LINK,
@@ -23,19 +23,31 @@ export function chainFault(
     epoch: message.chain.epoch,
   });
   if (!link.equals(message.chain.link)) return "chain link does not match the record (altered)";
-  let signer;
-  try {
-    signer = createPublicKey({
-      key: Buffer.from(message.chain.signer),
-      format: "der",
-      type: "spki",
-    });
-  } catch {
-    return "signer is not a public key";
-  }
+  const signer = signerKey(message.chain.signer);
+  if (signer === undefined) return "signer is not a public key";
   if (signer.asymmetricKeyType !== "ed25519") return "signer is not an Ed25519 key";
   if (!verifyLink(signer, link, message.chain.sig)) return "bad signature";
   return undefined;
+}
+
+/** A fleet has one key per device: parsing the same DER for every record costs more than the signature check. */
+const signerKeys = new Map<string, KeyObject>();
+const MAX_CACHED_SIGNERS = 4096;
+
+function signerKey(der: Uint8Array): KeyObject | undefined {
+  const cacheKey = Buffer.from(der).toString("base64");
+  const cached = signerKeys.get(cacheKey);
+  if (cached !== undefined) return cached;
+  let key;
+  try {
+    key = createPublicKey({ key: Buffer.from(der), format: "der", type: "spki" });
+  } catch {
+    return undefined;
+  }
+  // Forged or garbage signers must not grow the cache without bound.
+  if (signerKeys.size >= MAX_CACHED_SIGNERS) signerKeys.clear();
+  signerKeys.set(cacheKey, key);
+  return key;
 }
 
 /**

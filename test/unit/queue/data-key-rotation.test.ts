@@ -7,26 +7,35 @@ import { makeRecord } from "../../support/records.js";
 const outboxes = outboxTracker();
 afterEach(() => outboxes.closeAll());
 
-function rawRows(path: string): { wrapped: Buffer; payloads: Map<string, Buffer> } {
+function rawRows(path: string): {
+  wrapped: Buffer;
+  payloads: Map<string, Buffer>;
+  keys: Map<string, Buffer>;
+} {
   const db = new Database(path, { readonly: true });
   try {
     const wrapped = db
       .prepare<[], { wrapped_data_key: Buffer }>("SELECT wrapped_data_key FROM queue_keys")
       .get()?.wrapped_data_key;
     const rows = db
-      .prepare<[], { id: string; payload: Buffer }>(
-        "SELECT id, payload FROM records WHERE state IN ('pending', 'in-flight')",
+      .prepare<[], { id: string; payload: Buffer; key: Buffer }>(
+        `SELECT id, payload, k.wrapped_key AS key FROM records r JOIN payload_keys k ON k.seq = r.seq
+         WHERE state IN ('pending', 'in-flight')`,
       )
       .all();
     if (wrapped === undefined) throw new Error("queue has no data key");
-    return { wrapped, payloads: new Map(rows.map((row) => [row.id, row.payload])) };
+    return {
+      wrapped,
+      payloads: new Map(rows.map((row) => [row.id, row.payload])),
+      keys: new Map(rows.map((row) => [row.id, row.key])),
+    };
   } finally {
     db.close();
   }
 }
 
 describe("rotating the queue's data key", () => {
-  it("re-encrypts every waiting payload under a new key; the records, their chain and later opens are unchanged", () => {
+  it("re-wraps every waiting payload's own key under a new data key; the records, their chain and later opens are unchanged", () => {
     const path = freshQueuePath();
     const outbox = outboxes.open(path);
     const records = [makeRecord(1), makeRecord(2), makeRecord(3)];
@@ -38,8 +47,12 @@ describe("rotating the queue's data key", () => {
 
     const after = rawRows(path);
     expect(after.wrapped.equals(before.wrapped)).toBe(false);
-    for (const [id, ciphertext] of after.payloads)
-      expect(ciphertext.equals(before.payloads.get(id) ?? Buffer.alloc(0))).toBe(false);
+    expect(after.keys.size).toBe(2);
+    for (const [id, key] of after.keys) {
+      expect(key.equals(before.keys.get(id) ?? Buffer.alloc(0))).toBe(false);
+      // The payload needs no rewrite: only the key that opens it changed its wrapping.
+      expect(after.payloads.get(id)?.equals(before.payloads.get(id) ?? Buffer.alloc(0))).toBe(true);
+    }
     // The running outbox and a fresh open (unwrapping the new key) both read the records.
     const leased = outbox.lease(10, 60_000);
     expect(leased.map((r) => Buffer.from(r.payload))).toEqual(

@@ -1,7 +1,7 @@
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { migrate } from "../../../agent/queue/migrations.js";
-import { WAITING } from "../../../agent/queue/outbox-delivery.js";
+import { createLeaseTable, WAITING } from "../../../agent/queue/outbox-delivery.js";
 
 /** The plan SQLite picks for a statement, one line per step. */
 function planOf(db: Database.Database, sql: string, params: Record<string, number>): string[] {
@@ -12,9 +12,10 @@ function planOf(db: Database.Database, sql: string, params: Record<string, numbe
 }
 
 describe("lease queries", () => {
-  it("walk the (state, seq) index in seq order and stop at the limit: no sort of the waiting records", () => {
+  it("walk the (state, seq) index once in seq order and stop at the limit: no sort of the waiting records", () => {
     const db = new Database(":memory:");
     migrate(db);
+    createLeaseTable(db);
     for (const [sql, params] of [
       [WAITING("seq > @after"), { after: 10, now: 0, limit: 16 }],
       [WAITING("seq <= @upTo"), { upTo: 10, now: 0, limit: 16 }],
@@ -24,12 +25,8 @@ describe("lease queries", () => {
         expect.stringMatching(
           /USING (COVERING )?INDEX records_by_state \(state=\? AND seq[<>]=?\?\)/,
         ),
-        expect.stringMatching(
-          /USING (COVERING )?INDEX records_by_state \(state=\? AND seq[<>]=?\?\)/,
-        ),
       ]);
-      expect(plan).toContain("MERGE (UNION ALL)");
-      expect(plan.join("\n")).not.toMatch(/TEMP B-TREE|SCAN records/);
+      expect(plan.join("\n")).not.toMatch(/TEMP B-TREE FOR ORDER BY|SCAN records/);
     }
     db.close();
   });

@@ -33,7 +33,7 @@ describe("outbox", () => {
     expect(outbox.durability()).toEqual({
       journalMode: "wal",
       synchronous: "full",
-      secureDelete: true,
+      secureDelete: "fast",
       autoVacuum: "incremental",
     });
     expect(outbox.stats()).toEqual({
