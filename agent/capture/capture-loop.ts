@@ -4,7 +4,11 @@ import type { AgentConfig } from "../config/schema.js";
 import type { GuidancePresenter } from "../guidance/guidance-presenter.js";
 import { prompt } from "../guidance/prompt-catalogue.js";
 import type { Logger } from "../log/logger.js";
-import { assessQuality, type QualityReport } from "../quality/assess-quality.js";
+import {
+  assessQuality,
+  type AssessOptions,
+  type QualityReport,
+} from "../quality/assess-quality.js";
 import type { Outbox } from "../queue/outbox.js";
 import { QueueFullError } from "../queue/storage-limits.js";
 import type { CaptureRecord } from "../records/capture-record.js";
@@ -36,7 +40,7 @@ export interface CaptureLoopOptions {
   /** Called when a fault ends a session or the loop: the gate relay closes on it. */
   readonly onFault: (error: unknown) => void;
   /** For tests and benchmarks; assessQuality unless set. */
-  readonly assess?: ((image: GreyImage) => QualityReport) | undefined;
+  readonly assess?: ((image: GreyImage, options?: AssessOptions) => QualityReport) | undefined;
 }
 
 /** How long one idle wait for a traveller lasts before the loop checks in again. */

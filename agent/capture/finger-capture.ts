@@ -7,6 +7,7 @@ import { Iso29794InputError } from "../quality/iso29794/index.js";
 import type { AttemptRecord, FingerCapture, SessionOutcome } from "../records/capture-record.js";
 import { adaptParameters } from "./capture-adaptation.js";
 import type { PlannedFinger } from "./capture-plan.js";
+import type { FingerPosition } from "./finger-position.js";
 import type { SessionRun } from "./session-run.js";
 
 export interface FingerResult {
@@ -103,7 +104,7 @@ export async function captureFinger(
       const captureMs = performance.now() - captureStarted;
       run.attemptsUsed++;
       const assessStarted = performance.now();
-      const quality = assessOrRefuse(run, image);
+      const quality = assessOrRefuse(run, image, position);
       const assessmentMs = performance.now() - assessStarted;
       run.book("sensorMs", captureMs);
       run.book("assessmentMs", assessmentMs);
@@ -221,9 +222,18 @@ async function measure(work: () => Promise<void>): Promise<number> {
   return performance.now() - started;
 }
 
-function assessOrRefuse(run: SessionRun, image: CapturedImage): QualityReport | undefined {
+/** Fingers an image of this position shows: four for a four-finger slap, two for both thumbs. */
+function fingersShown(position: FingerPosition): number {
+  return position === 13 || position === 14 ? 4 : position === 15 ? 2 : 1;
+}
+
+function assessOrRefuse(
+  run: SessionRun,
+  image: CapturedImage,
+  position: FingerPosition,
+): QualityReport | undefined {
   try {
-    return run.options.assess(image);
+    return run.options.assess(image, { expectedFingers: fingersShown(position) });
   } catch (error) {
     if (error instanceof ImageFileError || error instanceof Iso29794InputError) {
       run.options.logger.warn(

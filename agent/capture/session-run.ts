@@ -9,7 +9,7 @@ import type { AgentConfig } from "../config/schema.js";
 import type { GuidancePresenter } from "../guidance/guidance-presenter.js";
 import { prompt, type PlainPromptId, type ResolvedPrompt } from "../guidance/prompt-catalogue.js";
 import type { Logger } from "../log/logger.js";
-import type { QualityReport } from "../quality/assess-quality.js";
+import type { AssessOptions, QualityReport } from "../quality/assess-quality.js";
 import type { SessionSensor, SessionTimings } from "../records/capture-record.js";
 import { initialParameters } from "./capture-adaptation.js";
 import type { CapturePlan } from "./capture-plan.js";
@@ -36,7 +36,7 @@ export interface SessionOptions {
    */
   readonly firstFingerPlaced: boolean;
   /** The quality assessment; assessQuality unless a test scripts it. */
-  readonly assess: (image: GreyImage) => QualityReport;
+  readonly assess: (image: GreyImage, options?: AssessOptions) => QualityReport;
 }
 
 type TimingBucket = Exclude<keyof SessionTimings, "totalMs">;

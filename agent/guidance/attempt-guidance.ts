@@ -5,7 +5,8 @@ import { prompt, type ResolvedPrompt } from "./prompt-catalogue.js";
  * Which feedback code wins when the quality module gives several: a traveller reads one
  * prompt per attempt, so it must be the one most likely to make the next image good.
  *
- * - place-finger first: with nothing on the sensor, no other advice can be followed.
+ * - place-finger first: with nothing on the sensor, no other advice can be followed; then
+ *   place-all-fingers, as a slap judged with a finger missing is judged wrongly.
  * - Then the skin itself (wipe, moisten): moisture or dryness spoils the whole image
  *   wherever and however hard the finger is placed, and pressing harder on a wet finger
  *   only merges the ridges further.
@@ -20,6 +21,7 @@ import { prompt, type ResolvedPrompt } from "./prompt-catalogue.js";
  */
 export const FEEDBACK_PRIORITY = [
   "place-finger",
+  "place-all-fingers",
   "wipe-finger",
   "moisten-finger",
   "press-lighter",

@@ -168,6 +168,11 @@ export const PROMPT_CATALOGUE: { readonly [Id in PromptId]: CatalogueEntry<Id> }
     ar: "ضع إصبعك مسطحة على قارئ البصمة",
     ...CORRECTABLE,
   },
+  "place-all-fingers": {
+    en: "Place all your fingers flat on the sensor",
+    ar: "ضع جميع أصابعك مسطحة على قارئ البصمة",
+    ...CORRECTABLE,
+  },
   "lift-and-place-again": {
     en: "Lift your finger and place it again",
     ar: "ارفع إصبعك ثم ضعها مجددًا",

@@ -39,7 +39,7 @@ export function slapReport(
   if (fingers.length >= expectedFingers) {
     return { score, condition, confidence, feedback, measures, version, fingers };
   }
-  const placeAll = new Set<FeedbackCode>(["place-finger", ...feedback]);
+  const placeAll = new Set<FeedbackCode>(["place-all-fingers", ...feedback]);
   return {
     score: 0,
     condition: "partial",

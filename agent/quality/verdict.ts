@@ -35,6 +35,8 @@ export const FEEDBACK_CODES = [
   "clean-sensor",
   /** Nothing on the sensor. */
   "place-finger",
+  /** A slap shows fewer fingers than it should. */
+  "place-all-fingers",
   /** Whatever went wrong, a fresh placement may fix it. */
   "lift-and-place-again",
 ] as const;

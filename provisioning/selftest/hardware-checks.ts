@@ -57,7 +57,8 @@ export async function checkSensor(
         );
       }
       const image = await sensor.captureImage(AbortSignal.timeout(timeouts.openMs + 15_000));
-      const quality = assessQuality(image);
+      // The operator places one finger, whatever the sensor's size.
+      const quality = assessQuality(image, { expectedFingers: 1 });
       if (best === undefined || quality.score > best.score)
         best = {
           score: quality.score,

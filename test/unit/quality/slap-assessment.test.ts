@@ -234,7 +234,7 @@ describe("assessQuality on a slap", () => {
       rightBoxes.filter((other) => other !== box),
     );
     expect(threeFingers).toMatchObject({ score: 0, condition: "partial", confidence: 1 });
-    expect(threeFingers.feedback[0]).toBe("place-finger");
+    expect(threeFingers.feedback[0]).toBe("place-all-fingers");
   });
 
   it("finds the fingers the generator pushed off the glass missing", () => {
@@ -249,7 +249,7 @@ describe("assessQuality on a slap", () => {
     );
     expect(slid.fingers?.length).toBeLessThan(4);
     expect(slid).toMatchObject({ score: 0, condition: "partial" });
-    expect(slid.feedback).toContain("place-finger");
+    expect(slid.feedback).toContain("place-all-fingers");
   });
 
   it("accepts two thumbs as a whole slap when two fingers are expected", () => {
