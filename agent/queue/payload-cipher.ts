@@ -47,10 +47,13 @@ function open(key: Buffer, sealed: SealedPayload, associatedData: Buffer): Buffe
   decipher.setAAD(associatedData);
   decipher.setAuthTag(sealed.ciphertext.subarray(sealed.ciphertext.length - TAG_BYTES));
   try {
-    return Buffer.concat([
-      decipher.update(sealed.ciphertext.subarray(0, sealed.ciphertext.length - TAG_BYTES)),
-      decipher.final(),
-    ]);
+    const body = decipher.update(
+      sealed.ciphertext.subarray(0, sealed.ciphertext.length - TAG_BYTES),
+    );
+    // GCM is a stream mode: final() only checks the tag and adds nothing, so the body is
+    // returned as it is rather than copied once more (a drain opens every payload).
+    const rest = decipher.final();
+    return rest.length === 0 ? body : Buffer.concat([body, rest]);
   } catch {
     throw new PayloadCipherError("authentication failed");
   }

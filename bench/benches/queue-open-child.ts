@@ -1,4 +1,5 @@
 import { Outbox } from "../../agent/queue/outbox.js";
+import { peakRssBytes } from "../peak-rss.js";
 
 /**
  * Run as its own process by the queue benchmark, so its peak RSS is the agent's queue
@@ -32,6 +33,6 @@ process.stdout.write(
     leased: leased.length,
     liveLeased: live.length,
     rssBeforeBytes: rssBefore,
-    peakRssBytes: process.resourceUsage().maxRSS * 1024,
+    peakRssBytes: peakRssBytes(),
   })}\n`,
 );

@@ -2,6 +2,7 @@ import { parseAgentConfig } from "../../agent/config/load.js";
 import { createLogger } from "../../agent/log/logger.js";
 import { Outbox } from "../../agent/queue/outbox.js";
 import { CentreSync } from "../../agent/sync/centre-sync.js";
+import { peakRssBytes } from "../peak-rss.js";
 
 /**
  * The terminal side of the drain benchmark, in a process of its own so the RSS it
@@ -46,7 +47,7 @@ process.stdout.write(
     records,
     seconds,
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
-    peakRssBytes: Math.max(peakRss, process.resourceUsage().maxRSS * 1024),
+    peakRssBytes: Math.max(peakRss, peakRssBytes()),
     bytesPublished: sync.counters.bytesPublished,
   })}\n`,
 );

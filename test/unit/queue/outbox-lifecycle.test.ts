@@ -83,6 +83,24 @@ describe("outbox delivery states and leases", () => {
   });
 });
 
+describe("outbox free space", () => {
+  it("hands a drained queue's free pages back to the file system in steps after the last acknowledgement", async () => {
+    const path = freshQueuePath();
+    const outbox = outboxes.open(path);
+    const large = { width: 256, height: 288 };
+    const ids = Array.from({ length: 40 }, (_, seed) => outbox.enqueue(makeRecord(seed, large)).id);
+    expect(outbox.acknowledgeMany(ids)).toHaveLength(40);
+    // The acknowledgement has checkpointed the WAL into the file, and returns before the
+    // space is given back; the steps follow.
+    const full = statSync(path).size;
+    expect(full).toBeGreaterThan(40 * 256 * 288);
+    await vi.waitFor(() => {
+      expect(statSync(path).size).toBeLessThan(full / 4);
+    });
+    expect(outbox.stats().records).toBe(0);
+  });
+});
+
 describe("outbox storage limits", () => {
   it("raises the health alarm at the warning threshold and refuses at the limit, storing nothing", () => {
     const onHealthChange = vi.fn();
