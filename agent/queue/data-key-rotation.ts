@@ -32,7 +32,7 @@ export function rotateDataKey(db: Database.Database, keyring: QueueKeyring): { r
   const rows = db.prepare<[], WaitingRow>(
     `SELECT r.seq, r.id, k.wrapped_key AS wrappedKey
      FROM records r LEFT JOIN payload_keys k ON k.seq = r.seq
-     WHERE r.state IN ('pending', 'in-flight') AND r.nonce IS NOT NULL
+     WHERE r.state = 'pending' AND r.nonce IS NOT NULL
        AND r.seq NOT IN (SELECT seq FROM quarantine)`,
   );
   const sealedUnderDataKey = db.prepare<[number], { payload: Buffer; nonce: Buffer }>(

@@ -132,6 +132,11 @@ export const OUTBOX_MIGRATIONS: readonly Migration[] = [
       -- the only sender, and after a restart every unacknowledged record may go again:
       -- the centre keeps the first copy of an id).
       UPDATE records SET state = 'pending', lease_until = NULL WHERE state = 'in-flight';
+      -- Acknowledging now empties the row in the same statement; rows an older version
+      -- acknowledged but had not yet emptied are emptied here, once (secure_delete is on
+      -- while migrating, so their pages are overwritten).
+      UPDATE records SET state = 'deleted', payload = X'', nonce = NULL
+        WHERE state = 'acknowledged';
     `,
   },
 ];

@@ -105,7 +105,6 @@ export class Delivery {
   readonly #endLease: Database.Statement<[number]>;
   readonly #destroyKey: Database.Statement<[number]>;
   readonly #unquarantine: Database.Statement<[number]>;
-  readonly #scrubLegacy: Database.Statement<[]>;
   readonly #pruneTombstones: Database.Statement<[]>;
 
   constructor(
@@ -132,18 +131,12 @@ export class Delivery {
     );
     // secure_delete zeroes the payload's freed pages as part of this one rewrite.
     this.#acknowledgeOne = db.prepare(
-      `UPDATE records SET state = 'deleted', acknowledged_at = ?, payload = X'', nonce = NULL,
-         lease_until = NULL
-       WHERE id = ? AND state IN ('pending', 'in-flight') RETURNING seq`,
+      `UPDATE records SET state = 'deleted', acknowledged_at = ?, payload = X'', nonce = NULL
+       WHERE id = ? AND state = 'pending' RETURNING seq`,
     );
     this.#endLease = db.prepare("DELETE FROM leases WHERE seq = ?");
     this.#destroyKey = db.prepare("DELETE FROM payload_keys WHERE seq = ?");
     this.#unquarantine = db.prepare("DELETE FROM quarantine WHERE seq = ?");
-    // Files written before schema version 4 may hold rows acknowledged but not yet emptied.
-    this.#scrubLegacy = db.prepare(
-      `UPDATE records SET state = 'deleted', payload = X'', nonce = NULL, lease_until = NULL
-       WHERE state = 'acknowledged'`,
-    );
     this.#pruneTombstones = db.prepare(
       `DELETE FROM records WHERE state = 'deleted' AND seq < coalesce(
          (SELECT min(seq) FROM records WHERE state != 'deleted'),
@@ -245,15 +238,9 @@ export class Delivery {
     return true;
   }
 
-  /**
-   * Empties payloads acknowledged by an older version (secure_delete zeroes the freed
-   * pages) and prunes tombstones no live record needs as its predecessor; returns the
-   * rows changed.
-   */
-  pruneAcknowledged(): number {
-    return this.#db.transaction(
-      () => this.#scrubLegacy.run().changes + this.#pruneTombstones.run().changes,
-    )();
+  /** Deletes the tombstones no waiting record needs as its predecessor; returns how many. */
+  pruneTombstones(): number {
+    return this.#pruneTombstones.run().changes;
   }
 }
 

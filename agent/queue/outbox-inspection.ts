@@ -9,7 +9,7 @@ import type {
   RecordState,
 } from "./outbox-types.js";
 
-const LIVE = "state IN ('pending', 'in-flight')";
+const LIVE = "state = 'pending'";
 /** A waiting record is in flight while it holds a lease (records `r`, leases `l`). */
 const STATE = "iif(l.seq IS NULL, r.state, 'in-flight')";
 
@@ -38,15 +38,11 @@ export class Inspection {
     this.#db = db;
     this.#dataKey = dataKey;
     this.#epoch = epoch;
-    // The trigger-kept totals cover every row not yet emptied; acknowledged rows (left by
-    // versions before 4 until the next open empties them) are an index range.
+    // The trigger-kept totals cover every row not yet emptied: the waiting records.
     this.#liveTotals = db.prepare(
       `SELECT
-         (SELECT value FROM counters WHERE name = 'stored_records')
-           - (SELECT count(*) FROM records WHERE state = 'acknowledged') AS records,
-         (SELECT value FROM counters WHERE name = 'stored_bytes')
-           - (SELECT coalesce(sum(payload_bytes), 0) FROM records WHERE state = 'acknowledged')
-           AS payloadBytes,
+         (SELECT value FROM counters WHERE name = 'stored_records') AS records,
+         (SELECT value FROM counters WHERE name = 'stored_bytes') AS payloadBytes,
          (SELECT count(*) FROM leases) AS inFlight`,
     );
     // Seq order is queue order: the first live row is the one waiting longest.

@@ -130,7 +130,7 @@ export class Outbox {
       // Only version 1 stored plaintext; looking for it in a newer file would read every row.
       if (from === 1) sealLegacyRows(db, keyring);
       const outbox = new Outbox(db, path, keyring, options, damaged);
-      outbox.#delivery.pruneAcknowledged();
+      outbox.#delivery.pruneTombstones();
       outbox.#erasure.review();
       outbox.#erasure.checkpoint();
       return outbox;
@@ -266,7 +266,7 @@ export class Outbox {
     const at = new Date();
     const acknowledge = this.#db.transaction(() => {
       const waiting = ids.filter((id) => this.#delivery.acknowledge(id, at));
-      if (waiting.length > 0) this.#delivery.pruneAcknowledged();
+      if (waiting.length > 0) this.#delivery.pruneTombstones();
       return waiting;
     });
     // The one commit that need not wait for its fsync: an acknowledgement lost to a power

@@ -50,7 +50,7 @@ export class PayloadErasure {
     // one waiting row below the first keyed seq is enough to say some remain. (Rows a
     // key rotation left keyless are quarantined ones under the destroyed old data key.)
     this.#waitingUnderDataKey = db.prepare(
-      `SELECT 1 AS one FROM records WHERE state IN ('pending', 'in-flight')
+      `SELECT 1 AS one FROM records WHERE state = 'pending'
          AND seq < coalesce((SELECT min(seq) FROM payload_keys), 9223372036854775807) LIMIT 1`,
     );
     this.#db.pragma("secure_delete = ON");

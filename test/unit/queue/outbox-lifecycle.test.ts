@@ -83,6 +83,32 @@ describe("outbox delivery states and leases", () => {
   });
 });
 
+describe("outbox migration to version 4", () => {
+  it("empties rows an older version acknowledged but had not yet emptied", () => {
+    const path = freshQueuePath();
+    const outbox = outboxes.open(path);
+    const acknowledged = outbox.enqueue(makeRecord(1)).id;
+    outbox.enqueue(makeRecord(2));
+    outboxes.closeAll();
+    // Back to version 3 as an older agent left it: acknowledged, payload still there.
+    const db = new Database(path);
+    db.exec("DROP TABLE payload_keys; DELETE FROM schema_migrations WHERE version = 4");
+    db.prepare("UPDATE records SET state = 'acknowledged' WHERE id = ?").run(acknowledged);
+    db.close();
+
+    const reopened = outboxes.open(path);
+    expect(reopened.stats().records).toBe(1);
+    const check = new Database(path, { readonly: true });
+    const row = check
+      .prepare<[string], { state: string; bytes: number }>(
+        "SELECT state, length(payload) AS bytes FROM records WHERE id = ?",
+      )
+      .get(acknowledged);
+    check.close();
+    expect(row).toEqual({ state: "deleted", bytes: 0 });
+  });
+});
+
 describe("outbox free space", () => {
   it("hands a drained queue's free pages back to the file system in steps after the last acknowledgement", async () => {
     const path = freshQueuePath();
