@@ -135,6 +135,9 @@ export class BrokerLink {
       keepalive: config.keepaliveSeconds,
       reconnectPeriod: 0,
       connectTimeout: 10_000,
+      // mqtt-packet's default caches a Buffer for every packet id: 65,536 objects that
+      // every full garbage collection walks, and 6 MiB of heap, to save a 2-byte write.
+      writeCache: false,
       will: { topic: will.topic, payload: will.payload(), qos: 1, retain: true },
       ...(config.tls && {
         ca: readFileSync(config.tls.ca),

@@ -25,13 +25,11 @@ const sync = new CentreSync({
   logger: createLogger({ name: "bench", level: "silent" }),
   agentVersion: "bench",
 });
-let peakRss = process.memoryUsage().rss;
 const cpu0 = process.cpuUsage();
 const t0 = process.hrtime.bigint();
 sync.start();
 await new Promise<void>((resolve) => {
   const poll = setInterval(() => {
-    peakRss = Math.max(peakRss, process.memoryUsage().rss);
     if (outbox.stats().records === 0) {
       clearInterval(poll);
       resolve();
@@ -47,7 +45,7 @@ process.stdout.write(
     records,
     seconds,
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
-    peakRssBytes: Math.max(peakRss, peakRssBytes()),
+    peakRssBytes: peakRssBytes(),
     bytesPublished: sync.counters.bytesPublished,
   })}\n`,
 );

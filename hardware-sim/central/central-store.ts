@@ -40,6 +40,10 @@ export class CentralStore implements ChainLookup {
   constructor(path: string) {
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
     this.#db = new Database(path);
+    // Records are ~150 KiB: in 64 KiB pages each is three overflow pages, not 37, which
+    // cuts the writes, WAL frames and system calls of a store by half or more. A store
+    // created with smaller pages keeps them (page_size only applies to a new file).
+    this.#db.pragma("page_size = 65536");
     this.#db.pragma("journal_mode = WAL");
     this.#db.pragma("synchronous = FULL");
     this.#db.exec(`CREATE TABLE IF NOT EXISTS received (

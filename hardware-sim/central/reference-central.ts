@@ -117,6 +117,8 @@ export class ReferenceCentral extends EventEmitter<CentralEvents> {
             clean: true,
           }),
       reconnectPeriod: 1_000,
+      // As the agent: no per-packet-id Buffer cache for the garbage collector to walk.
+      writeCache: false,
       ...(tls && {
         ca: readFileSync(tls.ca),
         cert: readFileSync(tls.cert),
