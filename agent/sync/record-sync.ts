@@ -117,32 +117,31 @@ export class RecordSync {
   #publish(record: QueuedRecord): void {
     const { link, topics, deviceId, outbox, counters } = this.#options;
     const message = encodeRecordMessage(deviceId, record, outbox.signer);
-    const attempt: InFlight = { sentAt: Date.now(), seq: record.seq };
-    this.#inFlight.set(record.id, attempt);
-    this.#limiter?.spend(message.byteLength);
+    // The callbacks keep only what they report: a closure over the record would hold its
+    // opened payload until the broker's PUBACK.
+    const { id, seq } = record;
+    const wireBytes = message.byteLength;
+    const attempt: InFlight = { sentAt: Date.now(), seq };
+    this.#inFlight.set(id, attempt);
+    this.#limiter?.spend(wireBytes);
     counters.recordsPublished += 1;
-    counters.bytesPublished += message.byteLength;
+    counters.bytesPublished += wireBytes;
     link.publish(topics.records, message, { qos: 1 }).then(
       () => {
         // One line per record: the audit trail a field engineer follows (captured, queued,
         // delivered, acknowledged), not steady-state noise.
         this.#log.info(
-          {
-            event: "record-delivered",
-            recordId: record.id,
-            seq: record.seq,
-            wireBytes: message.byteLength,
-          },
+          { event: "record-delivered", recordId: id, seq, wireBytes },
           "record delivered to broker",
         );
       },
       (error: unknown) => {
         counters.publishFailures += 1;
         // After a reconnect the entry belongs to a new attempt; leave that one alone.
-        if (this.#inFlight.get(record.id) !== attempt) return;
-        this.#inFlight.delete(record.id);
-        outbox.release([record.id]);
-        this.#log.debug({ recordId: record.id, err: error }, "record publish failed; will retry");
+        if (this.#inFlight.get(id) !== attempt) return;
+        this.#inFlight.delete(id);
+        outbox.release([id]);
+        this.#log.debug({ recordId: id, err: error }, "record publish failed; will retry");
       },
     );
   }

@@ -5,16 +5,11 @@ import { Uru4000Sensor } from "../../drivers/uru4000/uru4000-sensor.js";
 import { renderPrint } from "../../hardware-sim/prints/render-print.js";
 import { blockLayout, encodeFrame } from "../../hardware-sim/uru4000/frame-encoder.js";
 import { SimulatedUru4000 } from "../../hardware-sim/uru4000/simulated-reader.js";
-import { timeOperation, type Benchmark } from "../benchmark.js";
+import { median, timeOperation, type Benchmark } from "../benchmark.js";
 
 const CAPTURES = 40;
 const print = (): Uint8Array =>
   renderPrint({ seed: 21, position: 2, impression: 0, sensor: "usb-optical" }).pixels;
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
-}
 
 /**
  * Finger-on interrupt to decoded image in memory, through the whole driver (mode change,
