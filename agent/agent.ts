@@ -73,7 +73,7 @@ export function startAgent(
           recordId: record.id,
           reason: record.reason,
         },
-        "a queued record cannot be decrypted; kept aside, not sent (run 'basma-agent queue stats')",
+        "a queued record was set aside: kept, not sent (run 'basma-agent queue stats')",
       );
     },
     onHealthChange: (health) => {

@@ -97,6 +97,7 @@ export class Delivery {
   readonly #idOf: Database.Statement<[number], { id: string }>;
   readonly #mark: Database.Statement<[number, number]>;
   readonly #quarantine: Database.Statement<[number, string | null, string, string]>;
+  readonly #waitingSeq: Database.Statement<[string], { seq: number }>;
   // Prepared once: these run for every record delivered, and a statement prepared per
   // call holds native memory until the garbage collector happens to finalise it.
   readonly #releaseAll: Database.Statement<[]>;
@@ -121,6 +122,7 @@ export class Delivery {
     this.#backlog = db.prepare(WAITING("seq <= @upTo"));
     this.#row = db.prepare(`SELECT ${SEALED_COLUMNS} FROM records WHERE seq = ?`);
     this.#idOf = db.prepare("SELECT id FROM records WHERE seq = ?");
+    this.#waitingSeq = db.prepare("SELECT seq FROM records WHERE id = ? AND state = 'pending'");
     this.#mark = db.prepare("INSERT OR REPLACE INTO leases (lease_until, seq) VALUES (?, ?)");
     this.#quarantine = db.prepare(
       "INSERT OR IGNORE INTO quarantine (seq, id, reason, quarantined_at) VALUES (?, ?, ?, ?)",
@@ -213,6 +215,24 @@ export class Delivery {
     this.#quarantine.run(seq, id, problem, entry.quarantinedAt);
     quarantined.push(entry);
     return undefined;
+  }
+
+  /**
+   * Sets aside a waiting record the centre refused: kept, never offered again, reported
+   * like an unreadable one. Undefined when no such record waits (acknowledged meanwhile,
+   * or already set aside).
+   */
+  setAside(id: string, reason: string): QuarantinedRecord | undefined {
+    const entry = this.#db.transaction(() => {
+      const row = this.#waitingSeq.get(id);
+      if (row === undefined) return undefined;
+      const quarantinedAt = new Date().toISOString();
+      if (this.#quarantine.run(row.seq, id, reason, quarantinedAt).changes === 0) return undefined;
+      this.#endLease.run(row.seq);
+      return { seq: row.seq, id, reason, quarantinedAt };
+    })();
+    if (entry !== undefined) this.#onQuarantine?.(entry);
+    return entry;
   }
 
   /** Gives leased records back: those named, or every lease at once without ids. */

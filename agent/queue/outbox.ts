@@ -253,6 +253,16 @@ export class Outbox {
   }
 
   /**
+   * Sets aside a record the centre refused for good (a refusal acknowledgement): it stays
+   * in the queue, counted as quarantined and reported, and is not sent again.
+   */
+  setAside(id: string, reason: string): QuarantinedRecord | undefined {
+    const entry = this.#delivery.setAside(id, reason);
+    if (entry !== undefined) this.#guard.report();
+    return entry;
+  }
+
+  /**
    * A fresh data key for the queue (the rotate-keys command): every waiting payload is
    * re-encrypted under it in one transaction. Returns how many were.
    */

@@ -63,7 +63,7 @@ export class StorageGuard {
       level: "warning",
       reasons: [
         ...(base.level === "warning" ? base.reasons : []),
-        `${quarantined} record${quarantined === 1 ? "" : "s"} quarantined: payload fails authentication, kept and not sent`,
+        `${quarantined} record${quarantined === 1 ? "" : "s"} quarantined (unreadable, or refused by the centre): kept and not sent`,
       ],
     };
   }

@@ -159,6 +159,10 @@ export class RecordSync {
     this.#inFlight.delete(ack.id);
     if (sent !== undefined && ack.at !== undefined)
       this.#options.clock.observe(sent.sentAt, Date.parse(ack.at), Date.now());
+    if (ack.status === "refused") {
+      this.#setAside(ack.id, ack.seq, ack.reason);
+      return;
+    }
     // A second copy within one burst is a duplicate as surely as one in a later burst.
     if (this.#acks.has(ack.id)) this.#options.counters.duplicateAcks += 1;
     this.#acks.set(ack.id, ack.seq);
@@ -166,6 +170,32 @@ export class RecordSync {
       setImmediate(() => {
         this.#settleAcks();
       });
+  }
+
+  /**
+   * The centre will never take this record: sending it again would only hold a window
+   * slot for ever. It stays in the queue, set aside and reported, for a field engineer.
+   */
+  #setAside(id: string, seq: number, reason: string | undefined): void {
+    const why = `refused by the centre: ${reason ?? "no reason given"}`;
+    let entry;
+    try {
+      entry = this.#options.outbox.setAside(id, why);
+    } catch (error) {
+      // Still queued and still leased: it goes again when the lease runs out.
+      this.#log.error({ err: error, recordId: id }, "cannot set aside a refused record");
+      return;
+    }
+    if (entry === undefined) {
+      this.#options.counters.duplicateAcks += 1;
+      return;
+    }
+    this.#options.counters.recordsRefused += 1;
+    this.#log.warn(
+      { event: "record-refused", recordId: id, seq, reason: reason ?? null },
+      "centre refused a record for good; set aside in the queue, not sent again",
+    );
+    this.pump();
   }
 
   /** The acks of one burst, settled in one queue transaction. */

@@ -3,6 +3,8 @@ export class SyncCounters {
   recordsPublished = 0;
   recordsRepublished = 0;
   recordsAcknowledged = 0;
+  /** Records the centre refused for good, set aside in the queue. */
+  recordsRefused = 0;
   /** Acks for records no longer queued: the centre confirming a duplicate delivery. */
   duplicateAcks = 0;
   /** Inbound messages refused as malformed, on any topic. */
@@ -16,6 +18,7 @@ export class SyncCounters {
       recordsPublished: this.recordsPublished,
       recordsRepublished: this.recordsRepublished,
       recordsAcknowledged: this.recordsAcknowledged,
+      recordsRefused: this.recordsRefused,
       duplicateAcks: this.duplicateAcks,
       refusedInbound: this.refusedInbound,
       bytesPublished: this.bytesPublished,

@@ -92,7 +92,13 @@ const ackMessageSchema = z.strictObject({
   v: z.literal(WIRE_VERSION),
   id: z.uuid(),
   seq: z.int().min(1),
-  status: z.literal("stored"),
+  /**
+   * "stored": the centre holds the record. "refused": it never will (the record fails its
+   * checks: altered, badly signed, not a capture record); sending it again cannot help.
+   */
+  status: z.enum(["stored", "refused"]),
+  /** Why a record was refused, for the field engineer; never biometric data. */
+  reason: z.string().min(1).max(500).optional(),
   /** The centre's clock when it stored the record: gives the terminal its clock offset. */
   at: z.iso.datetime({ offset: true }).optional(),
 });

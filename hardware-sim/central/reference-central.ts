@@ -58,6 +58,22 @@ export interface CentralBehaviour {
   readonly unavailable: boolean;
 }
 
+interface StoredOutcome {
+  readonly id: string;
+  readonly deviceId: string;
+  readonly seq: number;
+  readonly fingers: number;
+  readonly duplicate: boolean;
+}
+
+/** A record the centre will never store, to be refused back to the device that sent it. */
+interface RefusedRecord {
+  readonly refused: string;
+  readonly deviceId: string;
+  readonly id: string;
+  readonly seq: number;
+}
+
 const NORMAL: CentralBehaviour = { ackDelayMs: 0, ackCopies: 1, unavailable: false };
 
 export interface CentralEvents {
@@ -234,22 +250,27 @@ export class ReferenceCentral extends EventEmitter<CentralEvents> {
     if (this.#inbox.length > 1) return;
     setImmediate(() => {
       const batch = this.#inbox.splice(0);
-      const accepted = this.#options.store.batch(() =>
+      const outcomes = this.#options.store.batch(() =>
         batch.flatMap(({ topic: t, payload: p }) => this.#storeRecord(t, p) ?? []),
       );
-      for (const record of accepted) {
-        this.#acknowledge(client, record.deviceId, record.id, record.seq);
-        this.emit("stored", record);
+      for (const outcome of outcomes) {
+        if ("refused" in outcome) {
+          this.#refuse(client, outcome);
+          continue;
+        }
+        this.#acknowledge(client, outcome.deviceId, outcome.id, outcome.seq);
+        this.emit("stored", outcome);
       }
     });
   }
 
-  /** Validates and stores one record message; undefined when refused. */
-  #storeRecord(
-    topic: string,
-    payload: Buffer,
-  ):
-    { id: string; deviceId: string; seq: number; fingers: number; duplicate: boolean } | undefined {
+  /**
+   * Validates and stores one record message. A record that fails its checks is refused
+   * back to the device that published it, when the message says which record it is: the
+   * same bytes would fail again, so the device must stop sending them. Undefined when
+   * there is no one to tell (no device in the topic, or not a record message at all).
+   */
+  #storeRecord(topic: string, payload: Buffer): StoredOutcome | RefusedRecord | undefined {
     const { topicPrefix, store, logger } = this.#options;
     const reject = (reason: string): void => {
       logger.warn({ topic, reason }, "central refused a record message");
@@ -261,25 +282,28 @@ export class ReferenceCentral extends EventEmitter<CentralEvents> {
       reject("topic does not name a device");
       return;
     }
-    let fingers: number;
     let message;
     try {
       message = decodeRecordMessage(payload);
-      fingers = decodeCaptureRecord(message.payload).fingers.length;
     } catch (error) {
       reject(error instanceof Error ? error.message : String(error));
       return;
     }
-    if (message.deviceId !== topicDevice) {
-      reject(`device ${message.deviceId} published on ${topicDevice}'s topic`);
-      return;
+    const refuse = (reason: string): RefusedRecord => {
+      reject(`record ${message.id}: ${reason}`);
+      return { refused: reason, deviceId: topicDevice, id: message.id, seq: message.seq };
+    };
+    let fingers: number;
+    try {
+      fingers = decodeCaptureRecord(message.payload).fingers.length;
+    } catch (error) {
+      return refuse(error instanceof Error ? error.message : String(error));
     }
+    if (message.deviceId !== topicDevice)
+      return refuse(`device ${message.deviceId} published on ${topicDevice}'s topic`);
     if (message.chain !== undefined) {
       const fault = chainFault({ ...message, chain: message.chain });
-      if (fault !== undefined) {
-        reject(`record ${message.id}: ${fault}`);
-        return;
-      }
+      if (fault !== undefined) return refuse(fault);
       this.#observeChain(message.deviceId, message.seq, message.chain);
       store.storeChainEntry({
         deviceId: message.deviceId,
@@ -328,6 +352,13 @@ export class ReferenceCentral extends EventEmitter<CentralEvents> {
       );
       this.emit("chain-restart", { deviceId, start: observed.start });
     }
+  }
+
+  /** Tells the device the record will never be stored, and why (no delay, one copy). */
+  #refuse(client: MqttClient, { deviceId, id, seq, refused }: RefusedRecord): void {
+    const reason = refused.length > 500 ? `${refused.slice(0, 499)}…` : refused;
+    const ack = encodeAck({ v: 1, id, seq, status: "refused", reason });
+    client.publish(deviceTopics(this.#options.topicPrefix, deviceId).acks, ack, { qos: 1 });
   }
 
   #acknowledge(client: MqttClient, deviceId: string, id: string, seq: number): void {

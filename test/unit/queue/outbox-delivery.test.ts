@@ -107,7 +107,34 @@ describe("quarantine", () => {
     expect(outbox.list(10).find((r) => r.seq === 2)?.quarantined).toMatch(/authentication/);
     expect(outbox.health()).toMatchObject({ level: "warning" });
     expect(outbox.health().reasons).toContain(
-      "1 record quarantined: payload fails authentication, kept and not sent",
+      "1 record quarantined (unreadable, or refused by the centre): kept and not sent",
+    );
+    expect(onHealthChange).toHaveBeenCalledWith(expect.objectContaining({ level: "warning" }));
+  });
+
+  it("sets aside a record the centre refused: kept, reported, never offered again", () => {
+    const quarantined: QuarantinedRecord[] = [];
+    const onHealthChange = vi.fn();
+    const outbox = outboxes.open(freshQueuePath(), {
+      onQuarantine: (record) => quarantined.push(record),
+      onHealthChange,
+    });
+    const ids = [1, 2, 3].map((i) => outbox.enqueue(makeRecord(i)).id);
+    expect(outbox.lease(3, 60_000).map((r) => r.seq)).toEqual([1, 2, 3]);
+    const entry = outbox.setAside(ids[1] ?? "", "centre refused it: bad signature");
+    expect(entry).toMatchObject({ seq: 2, id: ids[1], reason: "centre refused it: bad signature" });
+    expect(quarantined).toEqual([entry]);
+    // A second refusal of the same record, or one for a record no longer waiting, is a no-op.
+    expect(outbox.setAside(ids[1] ?? "", "again")).toBeUndefined();
+    outbox.acknowledge(ids[0] ?? "");
+    expect(outbox.setAside(ids[0] ?? "", "too late")).toBeUndefined();
+    expect(quarantined).toHaveLength(1);
+    // Its lease is over, yet it never goes again; the others do once their leases run out.
+    expect(outbox.lease(5, 60_000, Date.now() + 120_000).map((r) => r.seq)).toEqual([3]);
+    expect(outbox.has(ids[1] ?? "")).toBe(true);
+    expect(outbox.stats()).toMatchObject({ records: 2, quarantined: 1 });
+    expect(outbox.list(10).find((r) => r.seq === 2)?.quarantined).toBe(
+      "centre refused it: bad signature",
     );
     expect(onHealthChange).toHaveBeenCalledWith(expect.objectContaining({ level: "warning" }));
   });
