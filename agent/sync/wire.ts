@@ -88,6 +88,9 @@ const recordMessageSchema = z.discriminatedUnion("v", [
   }),
 ]);
 
+/** The longest reason a refusal acknowledgement may carry, in characters. */
+export const MAX_REFUSAL_REASON = 500;
+
 const ackMessageSchema = z.strictObject({
   v: z.literal(WIRE_VERSION),
   id: z.uuid(),
@@ -98,7 +101,7 @@ const ackMessageSchema = z.strictObject({
    */
   status: z.enum(["stored", "refused"]),
   /** Why a record was refused, for the field engineer; never biometric data. */
-  reason: z.string().min(1).max(500).optional(),
+  reason: z.string().min(1).max(MAX_REFUSAL_REASON).optional(),
   /** The centre's clock when it stored the record: gives the terminal its clock offset. */
   at: z.iso.datetime({ offset: true }).optional(),
 });

@@ -33,14 +33,26 @@ function seedQueue(path: string, count: number, record: (i: number) => CaptureRe
   outbox.close();
 }
 
-interface DrainResult {
+/** What sync-drain-child.js prints: the agent's side of one drain. */
+interface AgentDrainReport {
   readonly records: number;
   readonly seconds: number;
   readonly cpuSeconds: number;
   readonly peakRssBytes: number;
   readonly bytesPublished: number;
+}
+
+interface DrainResult extends AgentDrainReport {
   /** The reference centre's CPU time during the drain. */
-  readonly centreCpuSeconds?: number;
+  readonly centreCpuSeconds: number;
+}
+
+function rate({ records, seconds }: { records: number; seconds: number }): number {
+  return records / seconds;
+}
+
+function msPerRecord(cpuSeconds: number, records: number): number {
+  return (cpuSeconds * 1000) / records;
 }
 
 /** The reference centre in a child process: started, then asked to stop and report its CPU time. */
@@ -79,7 +91,7 @@ async function drain(queuePath: string, brokerUrl: string, dir: string): Promise
       maxBuffer: 1024 * 1024,
     });
     centreCpuSeconds = await centre.stop();
-    return { ...(JSON.parse(stdout) as DrainResult), centreCpuSeconds };
+    return { ...(JSON.parse(stdout) as AgentDrainReport), centreCpuSeconds };
   } finally {
     if (centreCpuSeconds === undefined) await centre.stop().catch(() => undefined);
     // Deleted before the kernel writes it back, so it does not slow the next trial's fsyncs.
@@ -140,13 +152,11 @@ const drainBenchmark: Benchmark = {
         const acked = await drain(queuePath, broker.url, dir);
         trials.push({ raw, acked });
         process.stderr.write(
-          `  trial ${trial + 1}: raw ${(raw.records / raw.seconds).toFixed(0)}/s, drain ${(acked.records / acked.seconds).toFixed(0)}/s, agent ${((acked.cpuSeconds * 1000) / acked.records).toFixed(2)} ms/record, centre ${(((acked.centreCpuSeconds ?? 0) * 1000) / acked.records).toFixed(2)} ms/record\n`,
+          `  trial ${trial + 1}: raw ${rate(raw).toFixed(0)}/s, drain ${rate(acked).toFixed(0)}/s, agent ${msPerRecord(acked.cpuSeconds, acked.records).toFixed(2)} ms/record, centre ${msPerRecord(acked.centreCpuSeconds, acked.records).toFixed(2)} ms/record\n`,
         );
         rmSync(trialDir, { recursive: true, force: true });
       }
-      const rawRates = trials.map(({ raw }) => raw.records / raw.seconds);
-      const ackedRates = trials.map(({ acked }) => acked.records / acked.seconds);
-      const ratios = trials.map((_, i) => (ackedRates[i] ?? 0) / (rawRates[i] ?? 1));
+      const ratios = trials.map(({ raw, acked }) => rate(acked) / rate(raw));
       const wire = trials[0]?.raw ?? { wireBytes: 0, records: 1 };
 
       const bigQueue = join(dir, "queue-50k.sqlite");
@@ -164,25 +174,25 @@ const drainBenchmark: Benchmark = {
         },
         {
           metric: `raw QoS 1 publish (${count} records, median)`,
-          value: median(rawRates),
+          value: median(trials.map(({ raw }) => rate(raw))),
           unit: "records/s",
         },
         {
           metric: "drain with end-to-end acks (median)",
-          value: median(ackedRates),
+          value: median(trials.map(({ acked }) => rate(acked))),
           unit: "records/s",
         },
         { metric: "drain / raw (median, target >= 0.5)", value: median(ratios), unit: "x" },
         { metric: "drain / raw (worst trial)", value: Math.min(...ratios), unit: "x" },
         {
           metric: "agent CPU (median)",
-          value: median(trials.map(({ acked }) => (acked.cpuSeconds * 1000) / acked.records)),
+          value: median(trials.map(({ acked }) => msPerRecord(acked.cpuSeconds, acked.records))),
           unit: "ms/record",
         },
         {
           metric: "reference centre CPU (median)",
           value: median(
-            trials.map(({ acked }) => ((acked.centreCpuSeconds ?? 0) * 1000) / acked.records),
+            trials.map(({ acked }) => msPerRecord(acked.centreCpuSeconds, acked.records)),
           ),
           unit: "ms/record",
         },
@@ -193,7 +203,7 @@ const drainBenchmark: Benchmark = {
         },
         {
           metric: "50,000 small records drained",
-          value: big.records / big.seconds,
+          value: rate(big),
           unit: "records/s",
         },
         {

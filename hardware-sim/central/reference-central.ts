@@ -15,6 +15,7 @@ import {
   decodeStatus,
   decodeTelemetry,
   encodeAck,
+  MAX_REFUSAL_REASON,
   type RecordChainFields,
   type StatusMessage,
   type TelemetryMessage,
@@ -356,7 +357,10 @@ export class ReferenceCentral extends EventEmitter<CentralEvents> {
 
   /** Tells the device the record will never be stored, and why (no delay, one copy). */
   #refuse(client: MqttClient, { deviceId, id, seq, refused }: RefusedRecord): void {
-    const reason = refused.length > 500 ? `${refused.slice(0, 499)}…` : refused;
+    const reason =
+      refused.length > MAX_REFUSAL_REASON
+        ? `${refused.slice(0, MAX_REFUSAL_REASON - 1)}…`
+        : refused;
     const ack = encodeAck({ v: 1, id, seq, status: "refused", reason });
     client.publish(deviceTopics(this.#options.topicPrefix, deviceId).acks, ack, { qos: 1 });
   }

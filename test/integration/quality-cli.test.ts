@@ -37,14 +37,19 @@ async function run(
   return { code, stdout: cli.stdout(), stderr: cli.stderr() };
 }
 
+/** `--json` output: one object per line. */
+function jsonLines(stdout: string): Record<string, unknown>[] {
+  return stdout
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
 describe("basma-quality", () => {
   it("prints one JSON object per image with score, condition, confidence, feedback and measures", async () => {
     const { code, stdout } = await run([join(dir, "clean.png"), join(dir, "wet.png"), "--json"]);
     expect(code).toBe(0);
-    const lines = stdout
-      .trim()
-      .split("\n")
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const lines = jsonLines(stdout);
     expect(lines).toHaveLength(2);
     const [clean, wet] = lines;
     expect(clean).toMatchObject({
@@ -66,10 +71,7 @@ describe("basma-quality", () => {
   it("judges a slap finger by finger and lists the fingers, left to right", async () => {
     const { code, stdout } = await run([join(dir, "slap.png"), join(dir, "clean.png"), "--json"]);
     expect(code).toBe(0);
-    const [slap, clean] = stdout
-      .trim()
-      .split("\n")
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const [slap, clean] = jsonLines(stdout);
     expect(slap).toMatchObject({ width: 1600, height: 1500 });
     const fingers = slap?.fingers as { box: { x: number; width: number }; score: number }[];
     expect(fingers).toHaveLength(4);
@@ -95,10 +97,7 @@ describe("basma-quality", () => {
       "--json",
     ]);
     expect(code).toBe(1);
-    const [raw, missing] = stdout
-      .trim()
-      .split("\n")
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const [raw, missing] = jsonLines(stdout);
     expect(raw).toMatchObject({ width: 192, height: 192 });
     expect(missing).toMatchObject({ problem: "not-found" });
   });
