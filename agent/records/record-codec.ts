@@ -1,5 +1,6 @@
 import { decode, encode } from "cborg";
 import { z } from "zod";
+import { ByteViewTokenizer } from "./cbor-byte-views.js";
 import { FINGER_POSITION_CODES, type FingerPosition } from "../capture/finger-position.js";
 import { PROMPT_IDS, type PromptId } from "../guidance/prompt-catalogue.js";
 import { CONDITION_VERDICTS, FEEDBACK_CODES } from "../quality/verdict.js";
@@ -15,13 +16,26 @@ export function encodeCbor(value: unknown): Uint8Array {
   return encode(value, { ignoreUndefinedProperties: true });
 }
 
-/** Throws on bytes that are not exactly one well-formed CBOR item. */
+/** Spelt out in full: the tokenizer sees only these, not cborg's defaults. */
+const DECODE_OPTIONS = {
+  strict: false,
+  allowIndefinite: true,
+  allowBigInt: true,
+  rejectDuplicateMapKeys: true,
+  allowUndefined: false,
+  allowInfinity: false,
+  allowNaN: false,
+} as const;
+
+/**
+ * Throws on bytes that are not exactly one well-formed CBOR item. Byte strings in the
+ * result are views into `bytes` (ByteViewTokenizer), which must not be reused after.
+ */
 export function decodeCbor(bytes: Uint8Array): unknown {
-  return decode(bytes, {
-    rejectDuplicateMapKeys: true,
-    allowUndefined: false,
-    allowInfinity: false,
-    allowNaN: false,
+  const view = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return decode(view, {
+    ...DECODE_OPTIONS,
+    tokenizer: new ByteViewTokenizer(view, DECODE_OPTIONS),
   });
 }
 
